@@ -1,0 +1,124 @@
+/**
+ * The contract between plan code and any runtime: the shapes of stage and actor definitions that a
+ * worker process loads by `{ module, name }`, the contexts user code receives, actor references, and the
+ * `NOT_READY` sentinel. The DSL creates these values and the runtime consumes them; both import them
+ * from here so that neither depends on the other.
+ */
+import type { SourceLocation } from './types.js';
+
+/** Marker property of stage and actor-class definitions (a registered symbol, so it survives module copies). */
+export const DEFINITION = Symbol.for('rlflow.definition');
+
+/**
+ * Returned by a driver-side `forEach` function (or yielded by a source) to say "nothing available right
+ * now": the operator gives up its turn and is asked again with the same item later (back-pressure).
+ */
+export const NOT_READY: unique symbol = Symbol.for('rlflow.notReady') as never;
+export type NotReady = typeof NOT_READY;
+
+/** A reference to one actor: plain data, so it can be stored in items and sent across processes. */
+export interface ActorRef {
+  readonly group: string;
+  readonly index: number;
+}
+
+export function formatActor(ref: ActorRef): string {
+  return `${ref.group}[${ref.index}]`;
+}
+
+/** Per-process services shared by actor code and driver code; virtual in the local backend. */
+export interface Clock {
+  /** Milliseconds since the runtime started (virtual time in the local backend). */
+  now(): number;
+  /** Resolves after `ms` milliseconds (virtual in the local backend, so tests run instantly). */
+  delay(ms: number): Promise<void>;
+}
+
+/** What an actor receives as its constructor's first argument. */
+export interface ActorContext extends Clock {
+  readonly group: string;
+  readonly index: number;
+  readonly ref: ActorRef;
+  /** Seed derived from the runtime's root seed, the group name and the index. */
+  readonly seed: number;
+  /** Deterministic uniform [0, 1) stream seeded with `seed`. */
+  random(): number;
+}
+
+/** Context of an actor-side stage function: the actor it runs on. */
+export interface ActorStageContext<A = unknown> extends Clock {
+  readonly actor: A;
+  readonly actorContext: ActorContext;
+}
+
+/** A timer that keeps a window of the last 10 samples (as RLlib's TimerStat). */
+export interface TimerView {
+  readonly count: number;
+  /** Mean duration in ms over the window. */
+  readonly meanMs: number;
+  /** Units per second over the window, when units were recorded. */
+  readonly meanThroughput: number | undefined;
+  push(ms: number, units?: number): void;
+  /** Times `fn` and pushes its duration. */
+  time<T>(fn: () => Promise<T> | T, units?: number): Promise<T>;
+}
+
+/** Counters, timers and info shared by every stage of one running plan. */
+export interface MetricsView {
+  readonly counters: Map<string, number>;
+  readonly info: Record<string, unknown>;
+  inc(counter: string, by?: number): number;
+  get(counter: string): number;
+  timer(name: string): TimerView;
+  readonly timers: ReadonlyMap<string, TimerView>;
+}
+
+/** Context of a driver-side stage function. */
+export interface StageContext extends Clock {
+  readonly metrics: MetricsView;
+  /** The actor that produced the current item (set by gatherAsync and callActor), if any. */
+  readonly sourceActor: ActorRef | undefined;
+  /** Deterministic uniform [0, 1) stream of the driver, seeded from the root seed. */
+  random(): number;
+  /** Calls a method on one actor and resolves with its result. */
+  call(actor: ActorRef, method: string, ...args: unknown[]): Promise<unknown>;
+  /** Calls a method on every actor of a group; resolves with the results in actor order. */
+  callAll(group: string, method: string, ...args: unknown[]): Promise<unknown[]>;
+  /** The actors of a group. */
+  actors(group: string): readonly ActorRef[];
+}
+
+/** An actor-side stage: an exported function a worker loads by module URL and export name. */
+export interface StageDef<F = unknown, A extends unknown[] = unknown[]> {
+  readonly [DEFINITION]: 'stage';
+  /** File URL of the module that exports this definition. */
+  readonly module: string;
+  /** Export name, when given explicitly; otherwise found by the compiler among the module's exports. */
+  readonly exportName: string | undefined;
+  /** Display name (the function's name). */
+  readonly displayName: string;
+  /** Builds the per-shard function from plain-data arguments (called once per shard, on the actor). */
+  readonly make: (...args: A) => F;
+  readonly types: { readonly in?: string; readonly out?: string };
+  readonly source: SourceLocation | undefined;
+}
+
+/** An actor class: an exported class a worker loads by module URL and export name. */
+export interface ActorClassDef<I = unknown, A extends unknown[] = never[]> {
+  readonly [DEFINITION]: 'actor';
+  readonly module: string;
+  readonly exportName: string | undefined;
+  readonly displayName: string;
+  readonly ctor: new (ctx: ActorContext, ...args: A) => I;
+  /** Element type of the actor's `items()` stream. */
+  readonly itemType: string;
+  readonly source: SourceLocation | undefined;
+}
+
+export function isStageDef(x: unknown): x is StageDef {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[DEFINITION] === 'stage';
+}
+
+export function isActorClassDef(x: unknown): x is ActorClassDef {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[DEFINITION] === 'actor';
+}

@@ -1,0 +1,309 @@
+/**
+ * The registry of IR node kinds. A kind is a stable, versioned string (`rlflow/gather-async@1`, in the
+ * manner of Beam's URNs) with a spec that says how many ports it has, where it may run, whether it needs
+ * a stage, and whether it has side effects (so cleanup passes never prune it). The verifier, the
+ * optimizer and the runtime all look kinds up here; an unknown kind is an explicit error naming it.
+ * Other layers (the RL layer, user extensions) register their own kinds through `registerKind`.
+ */
+import { UnknownKindError } from './errors.js';
+
+export interface KindSpec {
+  /** Versioned kind string: `<namespace>/<name>@<version>`. */
+  readonly kind: string;
+  /** One-line summary, shown by `rlflow inspect` and the docs. */
+  readonly summary: string;
+  /** Minimum and maximum number of data inputs. */
+  readonly inputs: { readonly min: number; readonly max: number };
+  /** Number of output ports given the node's params (1 for most kinds). */
+  readonly outputs?: (params: Readonly<Record<string, unknown>>) => number;
+  /** Where nodes of this kind may run. */
+  readonly placement: 'driver' | 'actors' | 'either';
+  /** Whether the node must carry a stage (`required`), may (`optional`) or must not (`none`). */
+  readonly stage: 'none' | 'optional' | 'required';
+  /** The inputs are actor-placed chains (gathers): each input must be placed on actors. */
+  readonly gathersFromActors?: boolean;
+  /**
+   * True when running the node does something besides producing its output (calls actors, writes a
+   * queue, runs arbitrary user code). Cleanup passes never prune such nodes.
+   */
+  readonly sideEffects: boolean;
+  /** Output order depends on timing (completion order of actors or branches). */
+  readonly asynchronous?: boolean;
+  /** Checks kind-specific params; returns a reason when they are invalid. */
+  readonly checkParams?: (params: Readonly<Record<string, unknown>>, inputCount: number) => string | undefined;
+}
+
+const registry = new Map<string, KindSpec>();
+
+/** Registers a node kind. Re-registering the same kind string with a different spec is an error. */
+export function registerKind(spec: KindSpec): KindSpec {
+  if (!/^[\w.-]+\/[\w.-]+@\d+$/.test(spec.kind)) {
+    throw new UnknownKindError(`node kind '${spec.kind}' is not of the form 'namespace/name@version'`);
+  }
+  const existing = registry.get(spec.kind);
+  if (existing && existing !== spec) {
+    throw new UnknownKindError(`node kind '${spec.kind}' is already registered`, {
+      hint: 'bump the version (@2) when a kind changes meaning',
+    });
+  }
+  registry.set(spec.kind, spec);
+  return spec;
+}
+
+/** Looks a kind up; throws `UnknownKindError` naming it when it is not registered. */
+export function getKind(kind: string): KindSpec {
+  const spec = registry.get(kind);
+  if (!spec) {
+    throw new UnknownKindError(`unknown node kind '${kind}'`, {
+      hint: `registered kinds: ${[...registry.keys()].sort().join(', ')}`,
+    });
+  }
+  return spec;
+}
+
+export function hasKind(kind: string): boolean {
+  return registry.has(kind);
+}
+
+export function registeredKinds(): KindSpec[] {
+  return [...registry.values()].sort((a, b) => a.kind.localeCompare(b.kind));
+}
+
+/** Number of output ports of a node of this kind. */
+export function outputPorts(spec: KindSpec, params: Readonly<Record<string, unknown>>): number {
+  return spec.outputs ? spec.outputs(params) : 1;
+}
+
+function isPositiveInt(x: unknown): boolean {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 1;
+}
+
+/** Weights are numbers >= 0 or '*', one per input, not all '*'; output indexes are distinct inputs. */
+function checkConcurrentlyParams(p: Readonly<Record<string, unknown>>, inputCount: number): string | undefined {
+  const mode = p['mode'];
+  if (mode !== 'roundRobin' && mode !== 'async') return `mode must be 'roundRobin' or 'async', got ${String(mode)}`;
+  const weights = p['weights'];
+  if (weights !== undefined && weights !== null) {
+    if (mode !== 'roundRobin') return "weights are only allowed in mode 'roundRobin'";
+    if (!Array.isArray(weights) || weights.length !== inputCount) {
+      return `weights must list one weight per stream (${inputCount}), got ${JSON.stringify(weights)}`;
+    }
+    for (const w of weights) {
+      if (w !== '*' && !(typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
+        return `each weight must be a number >= 0 or '*', got ${JSON.stringify(w)}`;
+      }
+    }
+    if (weights.every((w) => w === '*')) return "weights must not all be '*' (nothing would ever block)";
+  }
+  const outputIndexes = p['outputIndexes'];
+  if (outputIndexes !== undefined && outputIndexes !== null) {
+    if (!Array.isArray(outputIndexes) || outputIndexes.length === 0) return 'outputIndexes must be a non-empty list';
+    const seen = new Set<number>();
+    for (const i of outputIndexes) {
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= inputCount) {
+        return `outputIndexes must be stream positions 0..${inputCount - 1}, got ${JSON.stringify(i)}`;
+      }
+      if (seen.has(i)) return `outputIndexes lists ${i} twice`;
+      seen.add(i);
+    }
+  }
+  return undefined;
+}
+
+const ONE = { min: 1, max: 1 } as const;
+const NONE = { min: 0, max: 0 } as const;
+const MANY = { min: 1, max: Number.POSITIVE_INFINITY } as const;
+
+/** The built-in kinds, one constant each so code refers to them by name, not by string. */
+export const K = {
+  fromActors: registerKind({
+    kind: 'rlflow/from-actors@1',
+    summary: "one shard per selected actor of a group: the actor's items() stream",
+    inputs: NONE,
+    placement: 'actors',
+    stage: 'none',
+    sideEffects: false,
+  }),
+  fromItems: registerKind({
+    kind: 'rlflow/from-items@1',
+    summary: 'a driver stream of the given plain-data items',
+    inputs: NONE,
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: false,
+  }),
+  fromIterable: registerKind({
+    kind: 'rlflow/from-iterable@1',
+    summary: 'a driver stream produced by a function returning an (async) iterable',
+    inputs: NONE,
+    placement: 'driver',
+    stage: 'required',
+    sideEffects: true,
+  }),
+  forEach: registerKind({
+    kind: 'rlflow/for-each@1',
+    summary: 'applies a function to every item',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'required',
+    sideEffects: true,
+  }),
+  filter: registerKind({
+    kind: 'rlflow/filter@1',
+    summary: 'keeps the items for which a predicate is true',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'required',
+    sideEffects: true,
+  }),
+  batch: registerKind({
+    kind: 'rlflow/batch@1',
+    summary: 'groups n items into a list; a short last list is flushed at the end',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'none',
+    sideEffects: false,
+    checkParams: (p) => (isPositiveInt(p['n']) ? undefined : `batch size n must be a positive integer, got ${String(p['n'])}`),
+  }),
+  flatten: registerKind({
+    kind: 'rlflow/flatten@1',
+    summary: 'expands each list into its items',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'none',
+    sideEffects: false,
+  }),
+  combine: registerKind({
+    kind: 'rlflow/combine@1',
+    summary: 'flat-map: a function returns 0 or more outputs per item',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'required',
+    sideEffects: true,
+  }),
+  transform: registerKind({
+    kind: 'rlflow/transform@1',
+    summary: 'a whole-stream generator transform',
+    inputs: ONE,
+    placement: 'either',
+    stage: 'required',
+    sideEffects: true,
+  }),
+  gatherSync: registerKind({
+    kind: 'rlflow/gather-sync@1',
+    summary: 'barrier gather: one item from every shard per round, flattened in shard order',
+    inputs: MANY,
+    placement: 'driver',
+    stage: 'none',
+    gathersFromActors: true,
+    sideEffects: false,
+  }),
+  batchAcrossShards: registerKind({
+    kind: 'rlflow/batch-across-shards@1',
+    summary: 'barrier gather: one list per round holding one item from every shard, in shard order',
+    inputs: MANY,
+    placement: 'driver',
+    stage: 'none',
+    gathersFromActors: true,
+    sideEffects: false,
+  }),
+  gatherAsync: registerKind({
+    kind: 'rlflow/gather-async@1',
+    summary: 'pipelined gather: items in completion order with inFlight requests per shard',
+    inputs: MANY,
+    placement: 'driver',
+    stage: 'none',
+    gathersFromActors: true,
+    sideEffects: false,
+    asynchronous: true,
+    checkParams: (p) =>
+      !isPositiveInt(p['inFlight'])
+        ? `inFlight must be a positive integer, got ${String(p['inFlight'])}`
+        : typeof p['batchMs'] !== 'number' || !(p['batchMs'] >= 0)
+          ? `batchMs must be a number >= 0, got ${String(p['batchMs'])}`
+          : undefined,
+  }),
+  concurrently: registerKind({
+    kind: 'rlflow/concurrently@1',
+    summary: 'runs several streams together (round-robin or async) and emits the listed ones',
+    inputs: { min: 2, max: Number.POSITIVE_INFINITY },
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: false,
+    asynchronous: true,
+    checkParams: checkConcurrentlyParams,
+  }),
+  duplicate: registerKind({
+    kind: 'rlflow/duplicate@1',
+    summary: 'fans one stream out to n consumers that stay within a bounded skew',
+    inputs: ONE,
+    outputs: (params) => Number(params['n']),
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: false,
+    checkParams: (p) =>
+      !isPositiveInt(p['n']) || Number(p['n']) < 2
+        ? `duplicate needs n >= 2 outputs, got ${String(p['n'])}`
+        : !isPositiveInt(p['maxSkew'])
+          ? `maxSkew must be a positive integer, got ${String(p['maxSkew'])}`
+          : undefined,
+  }),
+  enqueue: registerKind({
+    kind: 'rlflow/enqueue@1',
+    summary: 'puts every item into a bounded queue (back-pressure when full) and passes it on',
+    inputs: ONE,
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: true,
+  }),
+  dequeue: registerKind({
+    kind: 'rlflow/dequeue@1',
+    summary: 'takes items out of a bounded queue',
+    inputs: NONE,
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: true,
+  }),
+  zipWithSourceActor: registerKind({
+    kind: 'rlflow/zip-with-source-actor@1',
+    summary: 'pairs each item with the actor that produced it',
+    inputs: ONE,
+    placement: 'driver',
+    stage: 'none',
+    sideEffects: false,
+  }),
+  callActors: registerKind({
+    kind: 'rlflow/call-actors@1',
+    summary: 'calls a method on every actor of a group (e.g. broadcast weights) and passes the item on',
+    inputs: ONE,
+    placement: 'driver',
+    stage: 'optional',
+    sideEffects: true,
+  }),
+  callSourceActor: registerKind({
+    kind: 'rlflow/call-source-actor@1',
+    summary: 'calls a method on the actor that produced the item and passes the item on',
+    inputs: ONE,
+    placement: 'driver',
+    stage: 'optional',
+    sideEffects: true,
+  }),
+  callActor: registerKind({
+    kind: 'rlflow/call-actor@1',
+    summary: 'sends each item to an actor method (RPC) and emits the reply',
+    inputs: ONE,
+    placement: 'driver',
+    stage: 'optional',
+    sideEffects: true,
+  }),
+} as const satisfies Record<string, KindSpec>;
+
+/** Node kinds whose stage transforms one element at a time, in order (usable on actors and the driver). */
+export const ELEMENT_KINDS: ReadonlySet<string> = new Set([
+  K.forEach.kind,
+  K.filter.kind,
+  K.batch.kind,
+  K.flatten.kind,
+  K.combine.kind,
+  K.transform.kind,
+]);

@@ -1,0 +1,102 @@
+/**
+ * Plain-data types of the IR: source locations, stage references, placements, actor groups, queues and
+ * the attributes stored on graph nodes and edges. Everything here is JSON-serializable except a driver
+ * closure, which only lives in memory (see `StageBinding`).
+ */
+
+/** Where a DSL call was made in the user's source. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * A reference to an exported function or class that a worker process can load: `await import(module)`
+ * then take the export `name`. `module` is a file URL or a package specifier.
+ */
+export interface StageRef {
+  readonly module: string;
+  readonly name: string;
+}
+
+/**
+ * What a node runs. Actor-side nodes must use a `ref`; driver-side nodes may use a closure, which is
+ * kept in memory only (`closure` holds a display name; JSON keeps the name and marks it unloadable).
+ */
+export type StageBinding =
+  | { readonly type: 'ref'; readonly ref: StageRef; readonly args: readonly unknown[] }
+  | { readonly type: 'closure'; readonly name: string; readonly fn?: (...args: never[]) => unknown };
+
+/** Devices an actor group can be placed on. */
+export type Device = 'cpu' | 'gpu';
+
+/** Where a node runs: on the driver, or sharded over the actors of a group. */
+export type Placement =
+  | { readonly on: 'driver' }
+  | { readonly on: 'actors'; readonly group: string; readonly device: Device };
+
+/** Resources an actor of a group asks for. */
+export interface ActorResources {
+  readonly cpus: number;
+  readonly gpus: number;
+}
+
+/** An actor group: `count` instances of one registered actor class, each built with `args`. */
+export interface ActorGroupSpec {
+  readonly name: string;
+  readonly actorClass: StageRef;
+  readonly count: number;
+  /** Constructor arguments shared by every actor (plain data). */
+  readonly args: readonly unknown[];
+  readonly resources: ActorResources;
+  /** Element type of the actor's `items()` stream, for the verifier. */
+  readonly itemType: string;
+  /** Device chosen by placement (`cpu` until a placement pass says otherwise). */
+  readonly device: Device;
+  readonly source?: SourceLocation;
+}
+
+/** A bounded FIFO queue connecting `enqueue` nodes to `dequeue` nodes. */
+export interface QueueSpec {
+  readonly name: string;
+  readonly capacity: number;
+  readonly itemType: string;
+  readonly source?: SourceLocation;
+}
+
+/** Attributes of an IR node. */
+export interface NodeAttributes {
+  readonly id: string;
+  /** Versioned node kind, e.g. `rlflow/gather-async@1`. */
+  readonly kind: string;
+  /** Unique hierarchical name, e.g. `rollouts/forEach(double)`. */
+  readonly name: string;
+  /** Element type of the node's output stream(s). */
+  readonly output: string;
+  /** Element type each input port expects (`unknown` accepts anything). */
+  readonly inputTypes: readonly string[];
+  /** Kind-specific parameters, plain JSON. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly placement: Placement;
+  readonly stage?: StageBinding;
+  readonly source?: SourceLocation;
+}
+
+/** Attributes of an IR edge: which output port of the producer feeds which input port of the consumer. */
+export interface EdgeAttributes {
+  readonly fromPort: number;
+  readonly toPort: number;
+}
+
+/** Graph-level attributes. */
+export interface GraphAttributes {
+  readonly schemaVersion: number;
+  readonly name: string;
+  readonly actorGroups: Readonly<Record<string, ActorGroupSpec>>;
+  readonly queues: Readonly<Record<string, QueueSpec>>;
+  /** Ids of the plan's output nodes, in order (normally one). */
+  readonly outputs: readonly string[];
+}
+
+export const IR_SCHEMA_VERSION = 1;
