@@ -21,6 +21,8 @@ export interface PlanPlace {
 export interface RlflowErrorOptions extends PlanPlace {
   readonly hint?: string;
   readonly cause?: unknown;
+  /** Extra lines shown after the place (e.g. a remote stack). */
+  readonly details?: string;
 }
 
 /** Formats a source location as `file:line:col`. */
@@ -49,7 +51,8 @@ export class RlflowError extends Error {
 
   constructor(reason: string, options: RlflowErrorOptions = {}) {
     const hint = options.hint ? `\n  hint: ${options.hint}` : '';
-    super(`${reason}${placeSuffix(options)}${hint}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const details = options.details ? `\n${options.details}` : '';
+    super(`${reason}${placeSuffix(options)}${details}${hint}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.nodeId = options.nodeId;
     this.nodeName = options.nodeName;
@@ -99,8 +102,8 @@ export class StageError extends RlflowError {
   readonly remoteStack: string | undefined;
   constructor(reason: string, options: RlflowErrorOptions & { actor?: string; remoteStack?: string } = {}) {
     const where = options.actor ? ` on actor ${options.actor}` : '';
-    const stack = options.remoteStack ? `\n  remote stack:\n    ${options.remoteStack.split('\n').join('\n    ')}` : '';
-    super(`${reason}${where}${stack}`, options);
+    const stack = options.remoteStack ? `  remote stack:\n    ${options.remoteStack.split('\n').join('\n    ')}` : undefined;
+    super(`${reason}${where}`, { ...options, ...(stack ? { details: stack } : {}) });
     this.actor = options.actor;
     this.remoteStack = options.remoteStack;
   }

@@ -1,0 +1,188 @@
+/**
+ * The actor side of the runtime: one `ActorHost` wraps one actor instance, in a worker process (farm
+ * backend) or in the driver's process (local backend). It runs calls one at a time in arrival order
+ * (a mailbox, as an actor should), and hosts *shard programs*: chains of element stages installed by the
+ * driver and run over the actor's `items()` stream (`$pull`) or over items the driver sends (`$apply`).
+ * Methods whose names start with `$` are the runtime's; all others are the actor's own.
+ */
+import { K } from '../ir/kinds.js';
+import { formatActor, type ActorContext, type ActorRef, type Clock } from '../ir/contract.js';
+import type { StageRef } from '../ir/types.js';
+import { buildStageFunction, loadActorClass } from './loader.js';
+import { createRng } from './rng.js';
+import { createProcessor, finishThrough, pushThrough, type Processor } from './stage-processor.js';
+
+/** Everything needed to (re)create one actor: plain data, sent to the worker. */
+export interface ActorSpec {
+  readonly group: string;
+  readonly index: number;
+  readonly seed: number;
+  readonly actorClass: StageRef;
+  readonly args: readonly unknown[];
+}
+
+/** One step of a shard program: the source (`items()`), or an element stage. */
+export type ProgramOp =
+  | { readonly kind: 'source' }
+  | { readonly kind: string; readonly stage?: { readonly ref: StageRef; readonly args: readonly unknown[] }; readonly params: Readonly<Record<string, unknown>> };
+
+export interface PullReply {
+  readonly items: unknown[];
+  readonly done: boolean;
+}
+
+interface Program {
+  readonly source: AsyncIterator<unknown> | undefined;
+  readonly processors: Processor[];
+  sourceDone: boolean;
+  flushed: boolean;
+}
+
+export class ActorHost {
+  private instance: Record<string, unknown> | undefined;
+  private context: ActorContext | undefined;
+  private mailbox: Promise<unknown> = Promise.resolve();
+  private readonly programs = new Map<string, Program>();
+  readonly ref: ActorRef;
+
+  constructor(
+    readonly spec: ActorSpec,
+    private readonly clock: Clock,
+  ) {
+    this.ref = { group: spec.group, index: spec.index };
+  }
+
+  /** Loads the actor class and constructs the instance. */
+  async start(): Promise<void> {
+    const def = await loadActorClass(this.spec.actorClass);
+    const random = createRng(this.spec.seed);
+    const clock = this.clock;
+    const ctx: ActorContext = {
+      group: this.spec.group,
+      index: this.spec.index,
+      ref: this.ref,
+      seed: this.spec.seed,
+      random,
+      now: () => clock.now(),
+      delay: (ms) => clock.delay(ms),
+    };
+    this.context = ctx;
+    this.instance = new (def.ctor as new (ctx: ActorContext, ...args: unknown[]) => Record<string, unknown>)(ctx, ...this.spec.args);
+  }
+
+  /** Runs a call after every earlier call has finished (the actor's mailbox). */
+  handle(method: string, args: readonly unknown[]): Promise<unknown> {
+    const run = this.mailbox.then(() => this.dispatch(method, args));
+    this.mailbox = run.catch(() => undefined);
+    return run;
+  }
+
+  private async dispatch(method: string, args: readonly unknown[]): Promise<unknown> {
+    switch (method) {
+      case '$install':
+        return this.install(args[0] as string, args[1] as ProgramOp[]);
+      case '$pull':
+        return this.pull(args[0] as string, args[1] as number);
+      case '$apply':
+        return this.apply(args[0] as string, args[1] as unknown[], args[2] as boolean);
+      case '$ping':
+        return 'pong';
+      default: {
+        const instance = this.instance;
+        if (!instance) throw new Error(`actor ${formatActor(this.ref)} is not started`);
+        const fn = instance[method];
+        if (method.startsWith('$') || typeof fn !== 'function') {
+          throw new TypeError(`actor ${formatActor(this.ref)} (${this.spec.actorClass.name}) has no method '${method}'`);
+        }
+        return (fn as (...a: unknown[]) => unknown).apply(instance, args as unknown[]);
+      }
+    }
+  }
+
+  private async install(id: string, ops: readonly ProgramOp[]): Promise<void> {
+    const instance = this.instance!;
+    const clock = this.clock;
+    const stageCtx = {
+      actor: instance,
+      actorContext: this.context!,
+      now: () => clock.now(),
+      delay: (ms: number) => clock.delay(ms),
+    };
+    const processors: Processor[] = [];
+    let source: AsyncIterator<unknown> | undefined;
+    for (const op of ops) {
+      if (op.kind === 'source') {
+        const items = instance['items'];
+        if (typeof items !== 'function') throw new TypeError(`actor class ${this.spec.actorClass.name} has no items() method, so it cannot be a stream source`);
+        const it = (items as () => unknown).call(instance) as AsyncIterable<unknown> | Iterable<unknown>;
+        if (it && Symbol.asyncIterator in Object(it)) source = (it as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        else if (it && Symbol.iterator in Object(it)) source = toAsync((it as Iterable<unknown>)[Symbol.iterator]());
+        else throw new TypeError(`items() of ${this.spec.actorClass.name} must return an (async) iterable`);
+        continue;
+      }
+      const stageOp = op as Exclude<ProgramOp, { kind: 'source' }>;
+      const fn = stageOp.stage ? await buildStageFunction(stageOp.stage.ref, stageOp.stage.args) : undefined;
+      processors.push(createProcessor(stageOp.kind, stageOp.params, fn, stageCtx, false));
+    }
+    this.programs.set(id, { source, processors, sourceDone: false, flushed: false });
+  }
+
+  private program(id: string): Program {
+    const p = this.programs.get(id);
+    if (!p) throw new Error(`no program '${id}' installed on actor ${formatActor(this.ref)}`);
+    return p;
+  }
+
+  /** Pulls source items through the program until it yields output (and `batchMs` has passed). */
+  private async pull(id: string, batchMs: number): Promise<PullReply> {
+    const p = this.program(id);
+    if (!p.source) throw new Error(`program '${id}' has no source`);
+    const start = this.clock.now();
+    const items: unknown[] = [];
+    for (;;) {
+      if (p.sourceDone) {
+        if (!p.flushed) {
+          p.flushed = true;
+          items.push(...(await finishThrough(p.processors)));
+        }
+        return { items, done: true };
+      }
+      if (p.processors.some((x) => x.finished)) {
+        p.sourceDone = true;
+        continue;
+      }
+      const r = await p.source.next();
+      if (r.done) {
+        p.sourceDone = true;
+        continue;
+      }
+      items.push(...(await pushThrough(p.processors, [r.value])));
+      if (items.length > 0 && (batchMs <= 0 || this.clock.now() - start >= batchMs)) return { items, done: false };
+    }
+  }
+
+  /** Pushes items through a source-less program; with `finish`, also flushes it. */
+  private async apply(id: string, items: unknown[], finish: boolean): Promise<unknown[]> {
+    const p = this.program(id);
+    if (p.flushed) return [];
+    const out = await pushThrough(p.processors, items);
+    if (!finish) return out;
+    p.flushed = true;
+    return [...out, ...(await finishThrough(p.processors))];
+  }
+}
+
+async function* toAsyncGen<T>(it: Iterator<T>): AsyncGenerator<T> {
+  for (;;) {
+    const r = it.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+function toAsync<T>(it: Iterator<T>): AsyncIterator<T> {
+  return toAsyncGen(it);
+}
+
+/** Element kinds a shard program can run. */
+export const PROGRAM_KINDS = new Set([K.forEach.kind, K.filter.kind, K.batch.kind, K.flatten.kind, K.combine.kind, K.transform.kind]);

@@ -1,0 +1,51 @@
+/**
+ * The interface every actor backend implements, so the runtime runs the same IR on in-process actors
+ * (`local`) and on worker processes (`farm`). Errors cross it as plain data (`RemoteFailure`) and the
+ * runtime turns them into `StageError`s that name the plan node, its source line and the actor.
+ */
+import type { ActorRef, Clock } from '../ir/contract.js';
+import type { ActorSpec } from './actor-host.js';
+
+/** An error thrown by actor code, as plain data (it may come from another process). */
+export interface RemoteFailure {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  /** The actor's process died; the actor's state is lost. */
+  readonly crashed: boolean;
+}
+
+export class RemoteCallError extends Error {
+  override name = 'RemoteCallError';
+  constructor(
+    readonly failure: RemoteFailure,
+    readonly actor: ActorRef,
+    readonly method: string,
+  ) {
+    super(`${failure.name}: ${failure.message}`);
+  }
+}
+
+export function toRemoteFailure(e: unknown, crashed = false): RemoteFailure {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, crashed };
+  return { name: 'Error', message: String(e), stack: undefined, crashed };
+}
+
+export interface ActorBackend {
+  /** `local`, `farm`, or a custom backend's name. */
+  readonly name: string;
+  /** The driver's clock: virtual for `local`, wall-clock otherwise. */
+  readonly clock: Clock;
+  /** Creates and starts every actor; rejects naming the actor whose constructor failed. */
+  start(actors: readonly ActorSpec[]): Promise<void>;
+  /**
+   * Calls a method on an actor. Calls to one actor run one at a time in the order they were made.
+   * Rejects with `RemoteCallError`.
+   */
+  call(actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown>;
+  /** Number of calls sent and not yet answered. */
+  inFlight(): number;
+  /** Whether anything scheduled (a timer) can still happen without new calls. */
+  hasPendingWork(): boolean;
+  close(): Promise<void>;
+}

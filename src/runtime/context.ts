@@ -1,0 +1,165 @@
+/**
+ * What operators get from the runtime: the graph, the backend, the shared metrics, the progress
+ * signal, seeded randomness, queues, and helpers that turn remote failures into errors that name the
+ * plan node. Operator implementations use only this, so they stay small and backend-agnostic.
+ */
+import { ActorCrashedError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
+import type { PlanGraph } from '../ir/graph.js';
+import { formatActor, type ActorRef, type StageContext } from '../ir/contract.js';
+import type { NodeAttributes } from '../ir/types.js';
+import { RemoteCallError, type ActorBackend } from './backend.js';
+import { buildStageFunction } from './loader.js';
+import { MetricsContext } from './metrics.js';
+import { ProgressSignal } from './progress.js';
+import { createRng, deriveSeed } from './rng.js';
+
+export function placeOf(node: NodeAttributes): PlanPlace {
+  return { nodeId: node.id, nodeName: node.name, source: node.source };
+}
+
+/** Converts anything thrown while running `node` into an rlflow error that names the node. */
+export function errorAt(node: NodeAttributes, e: unknown): RlflowError {
+  if (e instanceof RlflowError && e.nodeId !== undefined) return e;
+  if (e instanceof RemoteCallError) {
+    const f = e.failure;
+    const options = { ...placeOf(node), actor: formatActor(e.actor), remoteStack: f.stack, cause: e };
+    return f.crashed
+      ? new ActorCrashedError(`actor ${formatActor(e.actor)} crashed during '${e.method}': ${f.message}`, { ...options, hint: 'its state is lost; see the worker output above for why it died' })
+      : new StageError(`${f.name}: ${f.message} (in '${e.method}')`, options);
+  }
+  if (e instanceof RlflowError) return e;
+  const err = e instanceof Error ? e : new Error(String(e));
+  return new StageError(`${err.name}: ${err.message}`, { ...placeOf(node), remoteStack: err.stack, cause: err });
+}
+
+/** A bounded FIFO queue between enqueue and dequeue nodes. */
+export class BoundedQueue {
+  readonly items: unknown[] = [];
+  constructor(
+    readonly name: string,
+    readonly capacity: number,
+  ) {}
+  get full(): boolean {
+    return this.items.length >= this.capacity;
+  }
+}
+
+export class RuntimeContext {
+  readonly metrics = new MetricsContext();
+  readonly progress = new ProgressSignal();
+  readonly queues = new Map<string, BoundedQueue>();
+  /** Errors from fire-and-forget calls, thrown at the next pull. */
+  readonly deferred: RlflowError[] = [];
+  /** Driver-side user code currently running (not waiting for plan progress). */
+  private busy = 0;
+  /** Items produced per node during the current step (for `step()`). */
+  readonly activity = new Map<string, number>();
+  private readonly driverRandom: () => number;
+
+  constructor(
+    readonly graph: PlanGraph,
+    readonly backend: ActorBackend,
+    readonly seed: number,
+  ) {
+    this.driverRandom = createRng(deriveSeed(seed, 'driver'));
+    for (const q of Object.values(graph.getAttribute('queues'))) this.queues.set(q.name, new BoundedQueue(q.name, q.capacity));
+  }
+
+  /** Runs driver-side user code; while it runs the plan cannot be declared stuck. */
+  async runUserCode<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.busy++;
+    try {
+      return await fn();
+    } finally {
+      this.busy--;
+      // Not progress, but waiters must re-check whether the plan can still move.
+      this.progress.wakeAll();
+    }
+  }
+
+  /** The plan's seeded driver-side random stream. */
+  random(): number {
+    return this.driverRandom();
+  }
+
+  node(id: string): NodeAttributes {
+    return this.graph.getNodeAttributes(id);
+  }
+
+  actors(group: string): ActorRef[] {
+    const spec = this.graph.getAttribute('actorGroups')[group];
+    if (!spec) throw new RlflowError(`no actor group '${group}' in this plan`);
+    return Array.from({ length: spec.count }, (_, index) => ({ group, index }));
+  }
+
+  /** Calls an actor method on behalf of `node`; failures name the node and the actor. */
+  async call(node: NodeAttributes, actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    try {
+      return await this.backend.call(actor, method, args);
+    } catch (e) {
+      throw errorAt(node, e);
+    } finally {
+      this.progress.bump();
+    }
+  }
+
+  /** The stage context handed to driver-side user functions of `node`. */
+  stageContext(node: NodeAttributes, sourceActor: () => ActorRef | undefined): StageContext {
+    const clock = this.backend.clock;
+    return {
+      metrics: this.metrics,
+      get sourceActor() {
+        return sourceActor();
+      },
+      random: () => this.random(),
+      now: () => clock.now(),
+      delay: (ms) => clock.delay(ms),
+      call: (actor, method, ...args) => this.call(node, actor, method, args),
+      callAll: (group, method, ...args) => Promise.all(this.actors(group).map((a) => this.call(node, a, method, args))),
+      actors: (group) => this.actors(group),
+    };
+  }
+
+  /** The function a driver-side node runs: its closure, or its stage reference built with its args. */
+  async stageFunction(node: NodeAttributes): Promise<(...args: never[]) => unknown> {
+    const stage = node.stage;
+    if (!stage) throw new RlflowError(`node has no stage`, placeOf(node));
+    if (stage.type === 'ref') {
+      try {
+        return await buildStageFunction(stage.ref, stage.args);
+      } catch (e) {
+        throw errorAt(node, e);
+      }
+    }
+    if (!stage.fn) {
+      throw new RlflowError(`driver closure '${stage.name}' is missing (a plan loaded from JSON keeps only closure names)`, {
+        ...placeOf(node),
+        hint: 'pass the closures to graphFromJson(json, { closures }) or use stage references',
+      });
+    }
+    return stage.fn;
+  }
+
+  /**
+   * Waits until something in the plan makes progress after `since`. Fails with `PlanStuckError`
+   * instead of hanging when nothing can: no actor call in flight, no timer pending, no user code running.
+   */
+  async waitForProgress(node: NodeAttributes, since: number): Promise<void> {
+    for (;;) {
+      if (this.progress.version !== since) return;
+      if (this.backend.inFlight() === 0 && !this.backend.hasPendingWork() && this.busy === 0) {
+        // Let every promise callback settle first: progress may be one microtask away.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.progress.version !== since) return;
+        if (this.backend.inFlight() === 0 && !this.backend.hasPendingWork() && this.busy === 0) {
+          throw new PlanStuckError(`the plan is stuck: '${node.name}' waits for data that nothing can produce (no actor call in flight, every branch not ready)`, {
+            ...placeOf(node),
+            hint: `check that every queue has a producer that runs and that duplicate() consumers are all pulled (created at ${formatSource(node.source)})`,
+          });
+        }
+        continue;
+      }
+      await this.progress.after(since);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The `farm` backend: each actor is its own worker process, started with `worker-farm` (one farm of one
+ * child per actor, so an actor's state lives in exactly one process). IPC uses Node's `advanced`
+ * serialization (structured clone), so typed arrays cross as binary, not as JSON. Calls to an actor are
+ * sent in order and run one at a time by the actor's mailbox. A worker that dies fails its pending
+ * calls and every later call with a crash error; nothing is retried behind the user's back.
+ */
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import workerFarm from 'worker-farm';
+import { formatActor, type ActorRef } from '../ir/contract.js';
+import type { ActorSpec } from './actor-host.js';
+import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from './backend.js';
+import { RealClock } from './virtual-clock.js';
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined } };
+
+const here = import.meta.url;
+const isSourceTree = here.endsWith('.ts');
+const childPath = fileURLToPath(new URL(isSourceTree ? './farm-child.cts' : './farm-child.cjs', here));
+const workerUrl = new URL(isSourceTree ? './farm-worker.ts' : './farm-worker.js', here).href;
+
+/** Node flags for workers: the driver's own, plus a TypeScript loader when actor code is TypeScript. */
+function workerExecArgv(actors: readonly ActorSpec[]): string[] {
+  const argv = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
+  const needsTs = isSourceTree || actors.some((a) => /\.[mc]?ts$/.test(a.actorClass.module));
+  const hasLoader = argv.some((a, i) => a.includes('tsx') && (argv[i - 1] === '--import' || argv[i - 1] === '--loader' || a.startsWith('--import=')));
+  if (needsTs && !hasLoader) {
+    try {
+      argv.push('--import', createRequire(here).resolve('tsx'));
+    } catch {
+      // no TypeScript loader available; the worker will report the import failure
+    }
+  }
+  return argv;
+}
+
+interface Worker {
+  readonly ref: ActorRef;
+  readonly farm: workerFarm.Workers;
+  pid: number | undefined;
+  crashed: RemoteFailure | undefined;
+}
+
+export class FarmBackend implements ActorBackend {
+  readonly name = 'farm';
+  readonly clock = new RealClock();
+  private readonly workers = new Map<string, Worker>();
+  private pending = 0;
+
+  async start(actors: readonly ActorSpec[]): Promise<void> {
+    const execArgv = workerExecArgv(actors);
+    await Promise.all(
+      actors.map(async (spec) => {
+        const ref = { group: spec.group, index: spec.index };
+        const worker: Worker = { ref, farm: undefined as unknown as workerFarm.Workers, pid: undefined, crashed: undefined };
+        (worker as { farm: workerFarm.Workers }).farm = workerFarm(
+          {
+            maxConcurrentWorkers: 1,
+            maxConcurrentCallsPerWorker: Number.POSITIVE_INFINITY,
+            maxRetries: 0,
+            autoStart: true,
+            workerOptions: { serialization: 'advanced', execArgv },
+            onChild: (child) => {
+              child.once('exit', (code, signal) => {
+                worker.crashed ??= {
+                  name: 'ActorCrashedError',
+                  message: `the worker process (pid ${child.pid}) of actor ${formatActor(ref)} exited with ${signal ? `signal ${signal}` : `code ${code}`}`,
+                  stack: undefined,
+                  crashed: true,
+                };
+              });
+            },
+          },
+          childPath,
+          ['start', 'call'],
+        );
+        this.workers.set(formatActor(ref), worker);
+        const reply = await this.send(worker, 'start', [spec, workerUrl], 'constructor');
+        worker.pid = reply as number;
+      }),
+    );
+  }
+
+  private send(worker: Worker, fn: 'start' | 'call', args: unknown[], method: string): Promise<unknown> {
+    if (worker.crashed) return Promise.reject(new RemoteCallError(worker.crashed, worker.ref, method));
+    this.pending++;
+    return new Promise((resolve, reject) => {
+      worker.farm[fn]!(...args, (err: Error | null, reply?: Reply) => {
+        this.pending--;
+        if (err) {
+          // worker-farm reports a dead child as ProcessTerminatedError; the exit handler has the details.
+          const crash = worker.crashed ?? toRemoteFailure(err, true);
+          worker.crashed = crash;
+          reject(new RemoteCallError({ ...crash, crashed: true }, worker.ref, method));
+        } else if (!reply || !reply.ok) {
+          reject(new RemoteCallError({ ...(reply?.error ?? { name: 'Error', message: 'no reply', stack: undefined }), crashed: false }, worker.ref, method));
+        } else {
+          resolve(reply.value);
+        }
+      });
+    });
+  }
+
+  call(actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    const worker = this.workers.get(formatActor(actor));
+    if (!worker) return Promise.reject(new RemoteCallError(toRemoteFailure(new Error(`no actor ${formatActor(actor)}`)), actor, method));
+    return this.send(worker, 'call', [method, args], method);
+  }
+
+  /** Process ids of the workers, by actor (for tests and diagnostics). */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.workers].map(([k, w]) => [k, w.pid]));
+  }
+
+  inFlight(): number {
+    return this.pending;
+  }
+
+  hasPendingWork(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => new Promise<void>((resolve) => workerFarm.end(w.farm, () => resolve()))));
+    this.workers.clear();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * `concurrently`, both modes (see the DSL's concurrently.ts for the user-facing semantics).
+ *
+ * Round-robin: turns in stream order; a turn pulls up to the stream's weight (fractions rounded at
+ * random with the plan's seeded RNG; `'*'` pulls what is ready, at most 100, without waiting). A
+ * NOT_READY ends the turn. A full cycle with nothing produced sleeps until progress.
+ *
+ * Async: one pull is outstanding on every stream at once and outputs are taken in completion order.
+ * A stream that answered NOT_READY is parked until the plan makes progress, so an idle union sleeps
+ * instead of spinning (RLlib's async union busy-waits; this one does not).
+ *
+ * Outputs of streams not in `outputIndexes` are dropped; those streams run for their side effects.
+ */
+import { K } from '../../ir/kinds.js';
+import { NOT_READY } from '../../ir/contract.js';
+import type { RuntimeContext } from '../context.js';
+import { DONE, type Operator, type PullResult } from '../protocol.js';
+import { registerOperator } from '../registry.js';
+import type { NodeAttributes } from '../../ir/types.js';
+
+type Weight = number | '*';
+const STAR_LIMIT = 100;
+
+class RoundRobin implements Operator {
+  private cursor = 0;
+  private remaining: number | undefined;
+  private readonly done: boolean[];
+  private idleTurns = 0;
+  private since: number;
+
+  constructor(
+    private readonly node: NodeAttributes,
+    private readonly rt: RuntimeContext,
+    private readonly children: readonly Operator[],
+    private readonly weights: readonly Weight[],
+    private readonly listed: ReadonlySet<number>,
+  ) {
+    this.done = children.map(() => false);
+    this.since = rt.progress.version;
+  }
+
+  private turnSize(w: Weight): number {
+    if (w === '*') return STAR_LIMIT;
+    const whole = Math.floor(w);
+    return whole + (this.rt.random() < w - whole ? 1 : 0);
+  }
+
+  private endTurn(produced: boolean): void {
+    this.idleTurns = produced ? 0 : this.idleTurns + 1;
+    this.remaining = undefined;
+    this.cursor = (this.cursor + 1) % this.children.length;
+  }
+
+  async pull(block: boolean): Promise<PullResult> {
+    for (;;) {
+      const live = this.done.filter((d) => !d).length;
+      if (live === 0) return DONE;
+      if (this.idleTurns >= live) {
+        // A whole cycle produced nothing: give up (nested) or sleep until something moves.
+        this.idleTurns = 0;
+        if (!block) return NOT_READY;
+        await this.rt.waitForProgress(this.node, this.since);
+      }
+      const i = this.cursor;
+      if (this.done[i]) {
+        this.endTurn(false);
+        continue;
+      }
+      const w = this.weights[i]!;
+      if (this.remaining === undefined) {
+        this.remaining = this.turnSize(w);
+        this.since = this.rt.progress.version;
+        if (this.remaining === 0) {
+          this.endTurn(true);
+          continue;
+        }
+      }
+      const r = await this.children[i]!.pull(w !== '*');
+      if (r === NOT_READY) {
+        this.endTurn(false);
+        continue;
+      }
+      if (r === DONE) {
+        this.done[i] = true;
+        this.endTurn(false);
+        continue;
+      }
+      this.remaining--;
+      this.idleTurns = 0;
+      if (this.remaining === 0) this.endTurn(true);
+      if (this.listed.has(i)) return r;
+    }
+  }
+}
+
+class AsyncUnion implements Operator {
+  private readonly outstanding: Array<boolean> ;
+  private readonly parkedAt: Array<number | undefined>;
+  private readonly done: boolean[];
+  private readonly settled: Array<{ i: number; r: PullResult } | { i: number; error: unknown }> = [];
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly node: NodeAttributes,
+    private readonly rt: RuntimeContext,
+    private readonly children: readonly Operator[],
+    private readonly listed: ReadonlySet<number>,
+  ) {
+    this.outstanding = children.map(() => false);
+    this.parkedAt = children.map(() => undefined);
+    this.done = children.map(() => false);
+  }
+
+  private start(i: number): void {
+    this.outstanding[i] = true;
+    this.children[i]!.pull(true).then(
+      (r) => this.settle({ i, r }),
+      (error: unknown) => this.settle({ i, error }),
+    );
+  }
+
+  private settle(s: { i: number; r: PullResult } | { i: number; error: unknown }): void {
+    this.outstanding[s.i] = false;
+    this.settled.push(s);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async pull(block: boolean): Promise<PullResult> {
+    for (;;) {
+      const version = this.rt.progress.version;
+      this.children.forEach((_, i) => {
+        if (this.done[i] || this.outstanding[i]) return;
+        const parked = this.parkedAt[i];
+        if (parked !== undefined && parked === version) return;
+        this.parkedAt[i] = undefined;
+        this.start(i);
+      });
+      const s = this.settled.shift();
+      if (s) {
+        if ('error' in s) throw s.error;
+        if (s.r === DONE) this.done[s.i] = true;
+        else if (s.r === NOT_READY) this.parkedAt[s.i] = this.rt.progress.version;
+        else if (this.listed.has(s.i)) return s.r;
+        continue;
+      }
+      if (this.done.every((d) => d)) return DONE;
+      if (!block) return NOT_READY;
+      const anyOutstanding = this.outstanding.some((o) => o);
+      const woken = new Promise<void>((resolve) => (this.wake = resolve));
+      if (anyOutstanding) await Promise.race([woken, this.rt.progress.after(version)]);
+      else await Promise.race([woken, this.rt.waitForProgress(this.node, version)]);
+    }
+  }
+}
+
+registerOperator(K.concurrently.kind, ({ node, inputs, rt }): Operator => {
+  const listed = new Set<number>((node.params['outputIndexes'] as number[] | undefined) ?? inputs.map((_, i) => i));
+  if (node.params['mode'] === 'async') return new AsyncUnion(node, rt, inputs, listed);
+  const weights = (node.params['weights'] as Weight[] | undefined) ?? inputs.map(() => 1);
+  return new RoundRobin(node, rt, inputs, weights, listed);
+});

@@ -1,0 +1,61 @@
+/**
+ * The runtime's registries, keyed by node kind: how to build a driver-side operator for a node, and how
+ * to lower an actor-side node to shard-program steps. The built-in operators register themselves in
+ * operators/; the RL layer and user extensions register their kinds the same way.
+ */
+import { UnknownKindError } from '../ir/errors.js';
+import type { NodeAttributes } from '../ir/types.js';
+import type { ProgramOp } from './actor-host.js';
+import type { RuntimeContext } from './context.js';
+import type { Operator } from './protocol.js';
+import type { ShardChain } from './shard-reader.js';
+
+export interface OperatorArgs {
+  readonly node: NodeAttributes;
+  /** Driver-side input operators, in port order (empty for gathers). */
+  readonly inputs: readonly Operator[];
+  /** For gathers: the actor-side chain feeding each input port. */
+  readonly chains: readonly ShardChain[];
+  readonly rt: RuntimeContext;
+}
+
+/** Builds the operator(s) of a node: one per output port. */
+export type OperatorFactory = (args: OperatorArgs) => Promise<Operator | Operator[]> | Operator | Operator[];
+
+const operators = new Map<string, OperatorFactory>();
+const lowerings = new Map<string, (node: NodeAttributes) => ProgramOp[]>();
+
+export function registerOperator(kind: string, factory: OperatorFactory): void {
+  operators.set(kind, factory);
+}
+
+export function operatorFactory(node: NodeAttributes): OperatorFactory {
+  const f = operators.get(node.kind);
+  if (!f) {
+    throw new UnknownKindError(`the runtime has no operator for node kind '${node.kind}' on the driver`, {
+      nodeId: node.id,
+      nodeName: node.name,
+      source: node.source,
+      hint: 'register one with registerOperator(kind, factory)',
+    });
+  }
+  return f;
+}
+
+/** Registers how an actor-side node kind runs inside a shard program. */
+export function registerProgramLowering(kind: string, lower: (node: NodeAttributes) => ProgramOp[]): void {
+  lowerings.set(kind, lower);
+}
+
+export function programOps(node: NodeAttributes): ProgramOp[] {
+  const lower = lowerings.get(node.kind);
+  if (!lower) {
+    throw new UnknownKindError(`the runtime cannot run node kind '${node.kind}' on actors`, {
+      nodeId: node.id,
+      nodeName: node.name,
+      source: node.source,
+      hint: 'register a lowering with registerProgramLowering(kind, lower)',
+    });
+  }
+  return lower(node);
+}

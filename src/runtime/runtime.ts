@@ -1,0 +1,212 @@
+/**
+ * The runtime: interprets a verified IR graph, pull-based, over an actor backend. It builds one
+ * operator per driver-side node (from the operator registry), wraps each so that every failure names
+ * its node and source line and every output counts as progress, starts the actors, and exposes the
+ * plan's output as an async iterator. `step()` pulls one output and reports which nodes fired, for
+ * debugging on the deterministic `local` backend.
+ */
+import { PlanError, RlflowError } from '../ir/errors.js';
+import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
+import { getKind } from '../ir/kinds.js';
+import { assertVerified } from '../ir/verify.js';
+import type { NodeAttributes } from '../ir/types.js';
+import type { ActorSpec } from './actor-host.js';
+import { RemoteCallError, type ActorBackend } from './backend.js';
+import { RuntimeContext, errorAt } from './context.js';
+import { FarmBackend } from './farm-backend.js';
+import { LocalBackend } from './local-backend.js';
+import type { MetricsContext } from './metrics.js';
+import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
+import { operatorFactory } from './registry.js';
+import { deriveSeed } from './rng.js';
+import { chainEndingAt } from './shard-reader.js';
+import './operators/index.js';
+
+export type BackendName = 'local' | 'farm';
+
+export interface RuntimeOptions {
+  /** `local` (in-process, deterministic; default), `farm` (worker processes), or a backend object. */
+  readonly backend?: BackendName | ActorBackend;
+  /** Root seed for every actor's and the driver's randomness (default 0). */
+  readonly seed?: number;
+}
+
+/** One node's activity during a `step()`. */
+export interface NodeActivity {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly items: number;
+}
+
+export interface StepResult<T> {
+  readonly done: boolean;
+  readonly value: T | undefined;
+  /** Nodes that produced items while this output was pulled, in topological order. */
+  readonly fired: readonly NodeActivity[];
+}
+
+export function createBackend(backend: BackendName | ActorBackend | undefined): ActorBackend {
+  if (backend === undefined || backend === 'local') return new LocalBackend();
+  if (backend === 'farm') return new FarmBackend();
+  if (typeof backend === 'object' && typeof backend.call === 'function') return backend;
+  throw new PlanError(`unknown backend '${String(backend)}'`, { hint: "use 'local' or 'farm'" });
+}
+
+/** Wraps an operator: failures name the node; each output counts as progress and as step activity. */
+function instrument(node: NodeAttributes, op: Operator, rt: RuntimeContext): Operator {
+  return {
+    async pull(block: boolean): Promise<PullResult> {
+      let r: PullResult;
+      try {
+        r = await op.pull(block);
+      } catch (e) {
+        throw errorAt(node, e);
+      }
+      if (r !== NOT_READY && r !== DONE) {
+        rt.activity.set(node.id, (rt.activity.get(node.id) ?? 0) + 1);
+        rt.progress.bump();
+      }
+      return r;
+    },
+  };
+}
+
+export class Runtime<T = unknown> implements AsyncIterable<T> {
+  private closed = false;
+  private pulling: Promise<unknown> = Promise.resolve();
+  private failure: RlflowError | undefined;
+
+  private constructor(
+    readonly graph: PlanGraph,
+    private readonly rt: RuntimeContext,
+    private readonly output: Operator,
+  ) {}
+
+  /** Builds the operators and starts the actors. Prefer `run(plan, options)`. */
+  static async create<T>(graph: PlanGraph, options: RuntimeOptions = {}): Promise<Runtime<T>> {
+    assertVerified(graph);
+    const outputs = graph.getAttribute('outputs');
+    if (outputs.length !== 1) throw new PlanError(`the runtime runs plans with exactly one output; this one has ${outputs.length}`, { hint: 'combine outputs with concurrently()' });
+    const seed = options.seed ?? 0;
+    const backend = createBackend(options.backend);
+    const rt = new RuntimeContext(graph, backend, seed);
+
+    const ports = new Map<string, Operator[]>();
+    for (const id of topologicalOrder(graph)) {
+      const node = graph.getNodeAttributes(id);
+      if (node.placement.on === 'actors') continue;
+      const spec = getKind(node.kind);
+      const edges = inputEdges(graph, id);
+      const inputs = spec.gathersFromActors ? [] : edges.map((e) => ports.get(e.from)![e.fromPort]!);
+      const chains = spec.gathersFromActors ? edges.map((e) => chainEndingAt(rt, e.from)) : [];
+      const made = await operatorFactory(node)({ node, inputs, chains, rt });
+      ports.set(id, (Array.isArray(made) ? made : [made]).map((op) => instrument(node, op, rt)));
+    }
+
+    const actors: ActorSpec[] = Object.values(graph.getAttribute('actorGroups')).flatMap((g) =>
+      Array.from({ length: g.count }, (_, index) => ({ group: g.name, index, seed: deriveSeed(seed, g.name, index), actorClass: g.actorClass, args: g.args })),
+    );
+    try {
+      await backend.start(actors);
+    } catch (e) {
+      await backend.close().catch(() => undefined);
+      if (e instanceof RemoteCallError) {
+        const group = graph.getAttribute('actorGroups')[e.actor.group];
+        throw new RlflowError(`actor ${e.actor.group}[${e.actor.index}] failed to start: ${e.failure.name}: ${e.failure.message}`, {
+          nodeName: e.actor.group,
+          source: group?.source,
+          cause: e,
+          hint: e.failure.stack ? `remote stack:\n    ${e.failure.stack.split('\n').join('\n    ')}` : undefined,
+        });
+      }
+      throw e;
+    }
+    return new Runtime<T>(graph, rt, ports.get(outputs[0]!)![0]!);
+  }
+
+  /** The shared metrics context (counters, timers, info). */
+  get metrics(): MetricsContext {
+    return this.rt.metrics;
+  }
+
+  /** The backend running the actors. */
+  get backend(): ActorBackend {
+    return this.rt.backend;
+  }
+
+  /** Pulls the next output, waiting (without spinning) while the plan is not ready. */
+  next(): Promise<IteratorResult<T, undefined>> {
+    const result = this.pulling.then(() => this.pullOne());
+    this.pulling = result.catch(() => undefined);
+    return result;
+  }
+
+  private async pullOne(): Promise<IteratorResult<T, undefined>> {
+    if (this.failure) throw this.failure;
+    if (this.closed) return { done: true, value: undefined };
+    const outputNode = this.graph.getNodeAttributes(this.graph.getAttribute('outputs')[0]!);
+    try {
+      for (;;) {
+        if (this.rt.deferred.length) throw this.rt.deferred.shift();
+        const since = this.rt.progress.version;
+        const r = await this.output.pull(true);
+        if (r === DONE) return { done: true, value: undefined };
+        if (r !== NOT_READY) return { done: false, value: r.value as T };
+        await this.rt.waitForProgress(outputNode, since);
+      }
+    } catch (e) {
+      // A failed plan stays failed: operators may hold half-processed state.
+      this.failure = e instanceof RlflowError ? e : errorAt(outputNode, e);
+      throw this.failure;
+    }
+  }
+
+  /** Pulls one output and reports which nodes produced items meanwhile. */
+  async step(): Promise<StepResult<T>> {
+    this.rt.activity.clear();
+    const r = await this.next();
+    const fired = topologicalOrder(this.graph)
+      .filter((id) => this.rt.activity.has(id))
+      .map((id) => {
+        const n = this.graph.getNodeAttributes(id);
+        return { id, name: n.name, kind: n.kind, items: this.rt.activity.get(id)! };
+      });
+    return { done: r.done === true, value: r.done ? undefined : r.value, fired };
+  }
+
+  /** Pulls up to `n` outputs (fewer if the plan ends). */
+  async take(n: number): Promise<T[]> {
+    const out: T[] = [];
+    while (out.length < n) {
+      const r = await this.next();
+      if (r.done) break;
+      out.push(r.value);
+    }
+    return out;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const r = await this.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+
+  /** Stops the actors (kills farm workers). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.rt.backend.close();
+  }
+}
+
+/**
+ * Runs a compiled plan: `const rt = await run(plan, { backend: 'farm', seed: 1 })`, then pull outputs
+ * with `rt.next()`, `rt.take(n)`, `for await (const x of rt)`, and `await rt.close()` at the end.
+ */
+export function run<T>(plan: { readonly graph: PlanGraph; readonly __output?: T } | PlanGraph, options: RuntimeOptions = {}): Promise<Runtime<T>> {
+  const graph = 'graph' in plan && !('addNode' in plan) ? plan.graph : (plan as PlanGraph);
+  return Runtime.create<T>(graph, options);
+}
