@@ -8,7 +8,14 @@ import type { NodeAttributes } from '../ir/types.js';
 import type { ProgramOp } from './actor-host.js';
 import type { RuntimeContext } from './context.js';
 import type { Operator } from './protocol.js';
-import type { ShardChain } from './shard-reader.js';
+
+/** The actor-side nodes feeding one gather input, source first (each node is one shard-program segment). */
+export interface ShardChain {
+  readonly group: string;
+  /** Indexes of the group's actors this chain runs on. */
+  readonly shards: readonly number[];
+  readonly segments: readonly NodeAttributes[];
+}
 
 export interface OperatorArgs {
   readonly node: NodeAttributes;

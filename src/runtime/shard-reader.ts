@@ -10,14 +10,7 @@ import type { ActorRef } from '../ir/contract.js';
 import type { NodeAttributes } from '../ir/types.js';
 import type { PullReply } from './actor-host.js';
 import type { RuntimeContext } from './context.js';
-import { programOps } from './registry.js';
-
-/** The actor-side nodes feeding one gather input, source first. */
-export interface ShardChain {
-  readonly group: string;
-  readonly shards: readonly number[];
-  readonly segments: readonly NodeAttributes[];
-}
+import { programOps, type ShardChain } from './registry.js';
 
 export interface ShardReply {
   readonly items: unknown[];
