@@ -89,8 +89,8 @@ function checkConcurrentlyParams(p: Readonly<Record<string, unknown>>, inputCoun
       return `weights must list one weight per stream (${inputCount}), got ${JSON.stringify(weights)}`;
     }
     for (const w of weights) {
-      if (w !== '*' && !(typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
-        return `each weight must be a number >= 0 or '*', got ${JSON.stringify(w)}`;
+      if (w !== '*' && !(typeof w === 'number' && Number.isFinite(w) && w > 0)) {
+        return `each weight must be a number > 0 or '*' (a stream of weight 0 would never run), got ${JSON.stringify(w)}`;
       }
     }
     if (weights.every((w) => w === '*')) return "weights must not all be '*' (nothing would ever block)";

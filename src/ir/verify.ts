@@ -156,8 +156,9 @@ export function verifyGraph(graph: PlanGraph): VerificationError[] {
 
   for (const [name, use] of [...queueUse].sort(([a], [b]) => a.localeCompare(b))) {
     const spec = attrs.queues[name]!;
-    if (use.enqueue === 0) fail('queues', `queue '${name}' (declared at ${spec.source ? `${spec.source.file}:${spec.source.line}` : '?'}) is never filled: no enqueue uses it`);
-    if (use.dequeue === 0) fail('queues', `queue '${name}' is never drained: no dequeue uses it`);
+    const where = { id: `queue:${name}`, name: `queue ${name}`, source: spec.source } as unknown as NodeAttributes;
+    if (use.enqueue === 0) fail('queues', `queue '${name}' is never filled: no enqueue uses it`, where);
+    if (use.dequeue === 0) fail('queues', `queue '${name}' is never drained: no dequeue uses it`, where);
   }
 
   try {

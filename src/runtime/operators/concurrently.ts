@@ -45,8 +45,10 @@ class RoundRobin implements Operator {
     return whole + (this.rt.random() < w - whole ? 1 : 0);
   }
 
-  private endTurn(produced: boolean): void {
-    this.idleTurns = produced ? 0 : this.idleTurns + 1;
+  /** Ends the current turn; `idle` turns (NOT_READY) count towards sleeping, finished streams do not. */
+  private endTurn(outcome: 'produced' | 'idle' | 'skip'): void {
+    if (outcome === 'produced') this.idleTurns = 0;
+    else if (outcome === 'idle') this.idleTurns++;
     this.remaining = undefined;
     this.cursor = (this.cursor + 1) % this.children.length;
   }
@@ -63,7 +65,7 @@ class RoundRobin implements Operator {
       }
       const i = this.cursor;
       if (this.done[i]) {
-        this.endTurn(false);
+        this.endTurn('skip');
         continue;
       }
       const w = this.weights[i]!;
@@ -71,23 +73,23 @@ class RoundRobin implements Operator {
         this.remaining = this.turnSize(w);
         this.since = this.rt.progress.version;
         if (this.remaining === 0) {
-          this.endTurn(true);
+          this.endTurn('skip');
           continue;
         }
       }
       const r = await this.children[i]!.pull(w !== '*');
       if (r === NOT_READY) {
-        this.endTurn(false);
+        this.endTurn('idle');
         continue;
       }
       if (r === DONE) {
         this.done[i] = true;
-        this.endTurn(false);
+        this.endTurn('skip');
         continue;
       }
       this.remaining--;
       this.idleTurns = 0;
-      if (this.remaining === 0) this.endTurn(true);
+      if (this.remaining === 0) this.endTurn('produced');
       if (this.listed.has(i)) return r;
     }
   }
