@@ -71,8 +71,13 @@ class RoundRobin implements Operator {
       const w = this.weights[i]!;
       if (this.remaining === undefined) {
         this.remaining = this.turnSize(w);
-        this.since = this.rt.progress.version;
+        // NOTE: measured from the first turn of an idle streak, not from this turn: progress made while
+        // an earlier stream of the streak was answering NOT_READY must wake the cycle, not be missed.
+        if (this.idleTurns === 0) this.since = this.rt.progress.version;
         if (this.remaining === 0) {
+          // A fractional weight rounded down to 0: this stream was not asked, so the turns before it no
+          // longer make a full idle cycle (sleeping now could wait forever for progress nobody makes).
+          this.idleTurns = 0;
           this.endTurn('skip');
           continue;
         }

@@ -102,6 +102,9 @@ class AsyncGather implements Operator {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+    // NOTE: the actor call's own progress bump happened a few microtasks before the reply reached
+    // `arrived`; a branch that polled us in between saw NOT_READY, so signal again now that it is here.
+    this.rt.progress.bump();
   }
 
   private pending(): number {
