@@ -59,9 +59,12 @@ function collect(outputs: readonly Stream<unknown>[]): PlanNode[] {
   };
   outputs.forEach((s, i) => {
     if (!(s instanceof Stream)) throw new PlanError(`compile(): output ${i} is not a driver Stream`, { hint: 'gather a ParStream first (gatherSync, gatherAsync, batchAcrossShards)' });
-    if (consumers.has(key(s.node, s.port))) throw new PlanError('compile(): a plan output is also consumed inside the plan', place(s.node));
     visit(s.node);
   });
+  // Checked after every node is visited, so the result does not depend on the order of the outputs.
+  for (const s of outputs) {
+    if (consumers.has(key(s.node, s.port))) throw new PlanError('compile(): a plan output is also consumed inside the plan', place(s.node));
+  }
   return [...seen].sort((a, b) => a.uid - b.uid);
 }
 

@@ -10,7 +10,7 @@ import { arrayOf, elementOf, unionOf } from '../ir/type-expr.js';
 import type { ActorStageContext, StageDef } from '../ir/contract.js';
 import type { SourceLocation } from '../ir/types.js';
 import type { ActorGroup, BoundStage, ItemOf } from './define.js';
-import { makeNode, stageDisplayName, stageTypes, toDslStage, type DslStage, type PlanNode, type StageArg, type StageOptionsBase } from './plan-node.js';
+import { currentScope, makeNode, stageDisplayName, stageTypes, toDslStage, type DslStage, type PlanNode, type StageArg, type StageOptionsBase } from './plan-node.js';
 import { captureSource } from './source-location.js';
 import { Stream } from './stream.js';
 
@@ -27,6 +27,8 @@ interface PendingOp {
   readonly output: string;
   readonly name: string | undefined;
   readonly source: SourceLocation | undefined;
+  /** `scope()` names around the call: actor nodes are made only at the gather, maybe in another scope. */
+  readonly scope: readonly string[];
 }
 
 interface ShardSet {
@@ -36,6 +38,8 @@ interface ShardSet {
   readonly output: string;
   /** Where the shard set was created (the fromActors call). */
   readonly source: SourceLocation | undefined;
+  /** `scope()` names around the fromActors call. */
+  readonly scope: readonly string[];
 }
 
 export class ParStream<T> {
@@ -55,7 +59,7 @@ export class ParStream<T> {
     return new ParStream<U>(
       this.sets.map((set) => {
         const out = output(set, types.out);
-        const op: PendingOp = { kind, label, stage: dsl, params, inputType: types.in, output: out, name: options.name, source };
+        const op: PendingOp = { kind, label, stage: dsl, params, inputType: types.in, output: out, name: options.name, source, scope: currentScope() };
         return { ...set, ops: [...set.ops, op], output: out };
       }),
     );
@@ -159,6 +163,7 @@ function lowerShardSet(set: ShardSet): PlanNode {
     params: { shards: [...set.shards] },
     group: set.group,
     source: set.source,
+    scope: set.scope,
   });
   for (const op of set.ops) {
     node = makeNode({
@@ -172,6 +177,7 @@ function lowerShardSet(set: ShardSet): PlanNode {
       inputs: [{ node, port: 0 }],
       name: op.name,
       source: op.source,
+      scope: op.scope,
     });
   }
   return node;
@@ -181,6 +187,6 @@ function lowerShardSet(set: ShardSet): PlanNode {
 export function fromActors<I, A extends unknown[]>(group: ActorGroup<I, A>): ParStream<ItemOf<I>> {
   const source = captureSource();
   if (!group || group.kind !== 'actor-group') throw new PlanError('fromActors() needs an actor group created with actors()', { source });
-  const set: ShardSet = { group: group as unknown as ActorGroup, shards: Array.from({ length: group.count }, (_, i) => i), ops: [], output: group.actorClass.itemType, source };
+  const set: ShardSet = { group: group as unknown as ActorGroup, shards: Array.from({ length: group.count }, (_, i) => i), ops: [], output: group.actorClass.itemType, source, scope: currentScope() };
   return new ParStream<ItemOf<I>>([set]);
 }

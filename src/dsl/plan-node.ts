@@ -59,6 +59,11 @@ export function scope<R>(name: string, build: () => R): R {
   }
 }
 
+/** The enclosing `scope()` names at this point of plan construction, outermost first. */
+export function currentScope(): readonly string[] {
+  return [...scopeStack];
+}
+
 export interface NodeInit {
   readonly kind: string;
   readonly label: string;
@@ -72,6 +77,8 @@ export interface NodeInit {
   readonly targets?: readonly ActorGroup[];
   readonly name?: string;
   readonly source?: SourceLocation | undefined;
+  /** Scope names; defaults to the `scope()`s enclosing this call (nodes built lazily pass their own). */
+  readonly scope?: readonly string[];
 }
 
 /** Creates a frozen plan node; the source location defaults to the caller's plan line. */
@@ -93,7 +100,7 @@ export function makeNode(init: NodeInit): PlanNode {
     kind: init.kind,
     label: init.label,
     userName: init.name,
-    scope: [...scopeStack],
+    scope: [...(init.scope ?? scopeStack)],
     output,
     inputTypes,
     params: Object.freeze({ ...(init.params ?? {}) }),

@@ -2,6 +2,7 @@
  * Driver-side sources: plain-data items, (async) iterables produced by a function, and queues. Actor-side
  * sources are `fromActors` (see par-stream.ts).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { PlanError } from '../ir/errors.js';
 import { K } from '../ir/kinds.js';
 import { unionOf } from '../ir/type-expr.js';
@@ -29,7 +30,7 @@ export function fromItems<T>(items: readonly T[], options: { readonly type?: str
   } catch (e) {
     throw new PlanError(`fromItems() items must be JSON data: ${(e as Error).message}`, { source, hint: 'use fromIterable(() => items) for other values' });
   }
-  if (JSON.stringify(JSON.parse(json)) !== json || items.some((x) => x === undefined || ArrayBuffer.isView(x))) {
+  if (!isDeepStrictEqual(JSON.parse(json), items) || items.some((x) => x === undefined || ArrayBuffer.isView(x))) {
     throw new PlanError('fromItems() items must survive a JSON round trip', { source, hint: 'use fromIterable(() => items) for typed arrays, undefined or class instances' });
   }
   if (options.repeat && items.length === 0) throw new PlanError('fromItems([], { repeat: true }) would never yield', { source });

@@ -81,6 +81,8 @@ export function verifyGraph(graph: PlanGraph): VerificationError[] {
         fail('ports', `output${ports > 1 ? ` port ${port}` : ''} feeds ${n} consumers; each item can be pulled only once`, node, 'use .duplicate(n) to fan a stream out');
       } else if (n === 0 && !(outputs.has(id) && ports === 1)) {
         fail('ports', `output${ports > 1 ? ` port ${port}` : ''} is consumed by nothing, so it would never run`, node, 'consume it, or make it a plan output');
+      } else if (n === 1 && outputs.has(id) && ports === 1) {
+        fail('ports', 'is a plan output but also feeds a consumer; each item can be pulled only once', node, 'use .duplicate(n) to fan a stream out');
       }
     }
 
