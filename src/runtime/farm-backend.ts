@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import workerFarm from 'worker-farm';
 import { formatActor, type ActorRef } from '../ir/contract.js';
 import type { ActorSpec } from './actor-host.js';
@@ -39,21 +40,26 @@ interface Worker {
   readonly ref: ActorRef;
   readonly farm: workerFarm.Workers;
   pid: number | undefined;
+  child: ChildProcess | undefined;
   crashed: RemoteFailure | undefined;
 }
+
+/** How long close() lets workers finish in-flight calls before killing them. */
+const CLOSE_GRACE_MS = 2000;
 
 export class FarmBackend implements ActorBackend {
   readonly name = 'farm';
   readonly clock = new RealClock();
   private readonly workers = new Map<string, Worker>();
   private pending = 0;
+  private closed = false;
 
   async start(actors: readonly ActorSpec[]): Promise<void> {
     const execArgv = workerExecArgv(actors);
     await Promise.all(
       actors.map(async (spec) => {
         const ref = { group: spec.group, index: spec.index };
-        const worker: Worker = { ref, farm: undefined as unknown as workerFarm.Workers, pid: undefined, crashed: undefined };
+        const worker: Worker = { ref, farm: undefined as unknown as workerFarm.Workers, pid: undefined, child: undefined, crashed: undefined };
         (worker as { farm: workerFarm.Workers }).farm = workerFarm(
           {
             maxConcurrentWorkers: 1,
@@ -62,6 +68,7 @@ export class FarmBackend implements ActorBackend {
             autoStart: true,
             workerOptions: { serialization: 'advanced', execArgv },
             onChild: (child) => {
+              worker.child = child;
               child.once('exit', (code, signal) => {
                 worker.crashed ??= {
                   name: 'ActorCrashedError',
@@ -83,6 +90,8 @@ export class FarmBackend implements ActorBackend {
   }
 
   private send(worker: Worker, fn: 'start' | 'call', args: unknown[], method: string): Promise<unknown> {
+    // After close, worker-farm would fork a fresh child for a new call: refuse instead.
+    if (this.closed) return Promise.reject(new RemoteCallError({ name: 'Error', message: 'the farm backend is closed', stack: undefined, crashed: false }, worker.ref, method));
     if (worker.crashed) return Promise.reject(new RemoteCallError(worker.crashed, worker.ref, method));
     this.pending++;
     return new Promise((resolve, reject) => {
@@ -121,8 +130,27 @@ export class FarmBackend implements ActorBackend {
     return false;
   }
 
+  /**
+   * Stops every worker: lets in-flight calls finish for a short grace period, then kills what is left.
+   * Idempotent; later calls are refused.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => new Promise<void>((resolve) => workerFarm.end(w.farm, () => resolve()))));
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      [...this.workers.values()].map(async (w) => {
+        const exited = new Promise<void>((resolve) => {
+          if (!w.child || w.child.exitCode !== null || w.child.signalCode !== null) resolve();
+          else w.child.once('exit', () => resolve());
+        });
+        workerFarm.end(w.farm);
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS)));
+        if ((await Promise.race([exited, grace])) === 'timeout') w.child?.kill('SIGKILL');
+        clearTimeout(timer);
+        await exited;
+      }),
+    );
     this.workers.clear();
   }
 }
