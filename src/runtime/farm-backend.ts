@@ -6,7 +6,6 @@
  * calls and every later call with a crash error; nothing is retried behind the user's back.
  */
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import type { ChildProcess } from 'node:child_process';
 import workerFarm from 'worker-farm';
 import { formatActor, type ActorRef } from '../ir/contract.js';
@@ -21,19 +20,43 @@ const isSourceTree = here.endsWith('.ts');
 const childPath = fileURLToPath(new URL(isSourceTree ? './farm-child.cts' : './farm-child.cjs', here));
 const workerUrl = new URL(isSourceTree ? './farm-worker.ts' : './farm-worker.js', here).href;
 
-/** Node flags for workers: the driver's own, plus a TypeScript loader when actor code is TypeScript. */
+const LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
+
+/** Whether an execArgv entry (with the one before it) loads tsx. */
+function isTsxFlag(argv: readonly string[], i: number): boolean {
+  const a = argv[i]!;
+  const eq = /^(--import|--loader|--experimental-loader|--require)=(.*)$/.exec(a);
+  if (eq) return eq[2]!.includes('tsx');
+  return LOADER_FLAGS.has(a) && (argv[i + 1] ?? '').includes('tsx');
+}
+
+/**
+ * Node flags for workers: the driver's own (minus debugger flags), and when TypeScript must be loaded in
+ * the worker (rlflow's own sources, a driver running under tsx, or TypeScript actor modules) the full
+ * tsx loader, which also hooks `require` for the CommonJS child entry. Partial tsx flags of the
+ * driver (e.g. tsx's ESM-only hook) are replaced by it.
+ */
 function workerExecArgv(actors: readonly ActorSpec[]): string[] {
   const argv = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
-  const needsTs = isSourceTree || actors.some((a) => /\.[mc]?ts$/.test(a.actorClass.module));
-  const hasLoader = argv.some((a, i) => a.includes('tsx') && (argv[i - 1] === '--import' || argv[i - 1] === '--loader' || a.startsWith('--import=')));
-  if (needsTs && !hasLoader) {
+  const out: string[] = [];
+  let driverHasTsx = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (isTsxFlag(argv, i)) {
+      driverHasTsx = true;
+      if (!argv[i]!.includes('=')) i++;
+      continue;
+    }
+    out.push(argv[i]!);
+  }
+  const needsTs = isSourceTree || driverHasTsx || actors.some((a) => /\.[mc]?tsx?$/.test(a.actorClass.module));
+  if (needsTs) {
     try {
-      argv.push('--import', createRequire(here).resolve('tsx'));
+      out.push('--import', import.meta.resolve('tsx'));
     } catch {
-      // no TypeScript loader available; the worker will report the import failure
+      // no TypeScript loader installed; the worker reports the failed import of the TypeScript module
     }
   }
-  return argv;
+  return out;
 }
 
 interface Worker {
