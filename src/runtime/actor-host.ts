@@ -161,14 +161,18 @@ export class ActorHost {
     }
   }
 
-  /** Pushes items through a source-less program; with `finish`, also flushes it. */
-  private async apply(id: string, items: unknown[], finish: boolean): Promise<unknown[]> {
+  /**
+   * Pushes items through a source-less program; with `finish`, also flushes it. A stage that finished
+   * early (a transform generator that returned) flushes it too and reports `done`, so the driver ends
+   * the shard instead of pulling the source forever for a segment that will produce nothing more.
+   */
+  private async apply(id: string, items: unknown[], finish: boolean): Promise<PullReply> {
     const p = this.program(id);
-    if (p.flushed) return [];
+    if (p.flushed) return { items: [], done: true };
     const out = await pushThrough(p.processors, items);
-    if (!finish) return out;
+    if (!finish && !p.processors.some((x) => x.finished)) return { items: out, done: false };
     p.flushed = true;
-    return [...out, ...(await finishThrough(p.processors))];
+    return { items: [...out, ...(await finishThrough(p.processors))], done: true };
   }
 }
 

@@ -43,14 +43,21 @@ export class ShardReader {
     const installed = this.install();
     const [first, ...rest] = this.chain.segments;
     const pulled = this.rt.call(first!, this.actor, '$pull', [first!.id, this.batchMs]) as Promise<PullReply>;
+    // NOTE: awaited only once the earlier requests are through; until then a failure of this pull (or of
+    // the install) must not count as an unhandled rejection, which would kill the process.
+    pulled.catch(() => undefined);
+    installed.catch(() => undefined);
     const result = this.tail.then(async (): Promise<ShardReply> => {
       await installed;
       const reply = await pulled;
-      const done = reply.done;
+      let done = reply.done;
       let items = reply.items;
       for (const seg of rest) {
         if (items.length === 0 && !done) break;
-        items = (await this.rt.call(seg, this.actor, '$apply', [seg.id, items, done])) as unknown[];
+        // A segment may end the shard early (a transform that returned); later ones are then flushed.
+        const applied = (await this.rt.call(seg, this.actor, '$apply', [seg.id, items, done])) as PullReply;
+        items = applied.items;
+        done ||= applied.done;
       }
       if (done) this.done = true;
       return { items, done };
