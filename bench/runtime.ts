@@ -11,8 +11,8 @@
  *   typed      Float32Array payloads of 16 KiB, 256 KiB, 4 MiB: driver→actor (the actor acks) and
  *              actor→driver (the actor answers a preallocated array), MB/s (1 MB = 10⁶ B)
  *   e2e        items/s of `fromActors(group).gatherAsync()` over an actor yielding a preallocated
- *              256 KiB Float32Array, against raw request/reply of the same array: the plan layer's
- *              own overhead on top of the backend
+ *              256 KiB Float32Array, against raw request/reply of the same array with one request
+ *              always in flight (as gatherAsync keeps): the plan layer's own overhead on top of IPC
  *
  * `--only` takes a comma-separated list of those groups or of row ids (`d2a-256KiB`, `a2d-4MiB`, ...).
  * `--pin split` puts the driver on CPU 0 and every child on CPU 1, `same` puts all on CPU 0 (taskset).
@@ -156,6 +156,7 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log(`# rlflow runtime benchmark: farm backend vs raw child_process.fork IPC (serialization 'advanced')`);
   log('');
   log(`machine: ${machine}`);
+  log(`load average at start: ${loadAvg()} (other processes running skew the absolute numbers; the interleaved ratios less so)`);
   if (pin !== 'none' && !hasTaskset()) {
     log(`pin: taskset is not available, running unpinned`);
     pin = 'none';
@@ -273,14 +274,22 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
       const first = await rt.next();
       checkArray(first.value, floats, 'plan');
       checkArray(await rawc.call('give', floats), floats, 'raw');
+      // gatherAsync() keeps one request in flight: it re-requests as soon as a reply arrives, before
+      // handing the item on. The raw loop does the same: one `give` always outstanding.
+      let ahead: Promise<unknown> | undefined;
       await measure(
         'e2e',
-        `plan items/s: fromActors().gatherAsync(), ${sizeName(E2E_BYTES)} Float32Array items`,
+        `plan items/s: fromActors().gatherAsync() (1 in flight), ${sizeName(E2E_BYTES)} Float32Array items`,
         async (n) => {
           for (let i = 0; i < n; i++) await rt.next();
         },
         async (n) => {
-          for (let i = 0; i < n; i++) await rawc.call('give', floats);
+          for (let i = 0; i < n; i++) {
+            const reply = ahead ?? rawc.call('give', floats);
+            ahead = undefined;
+            await reply;
+            ahead = rawc.call('give', floats);
+          }
         },
       );
     }
@@ -299,7 +308,15 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log('');
   log(`Rates per rep; ratio = farm median / raw median, [min–max] of the per-round ratios (rep i of farm over rep i of raw).`);
   log(`MB = 10⁶ bytes of payload per round trip (the other direction carries a tiny ack or request).`);
+  log(`load average at end: ${loadAvg()}`);
   return { machine, pin, rows, table };
+}
+
+function loadAvg(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 }
 
 function positiveInt(s: string, name: string): number {
