@@ -5,6 +5,7 @@
  */
 import { ActorCrashedError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
 import type { PlanGraph } from '../ir/graph.js';
+import { K } from '../ir/kinds.js';
 import { formatActor, type ActorRef, type StageContext } from '../ir/contract.js';
 import type { NodeAttributes } from '../ir/types.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
@@ -32,15 +33,29 @@ export function errorAt(node: NodeAttributes, e: unknown): RlflowError {
   return new StageError(`${err.name}: ${err.message}`, { ...placeOf(node), remoteStack: err.stack, cause: err });
 }
 
-/** A bounded FIFO queue between enqueue and dequeue nodes. */
+/**
+ * A bounded FIFO queue between enqueue and dequeue nodes. It ends (dequeue answers DONE) once it is
+ * empty and every enqueue node feeding it has seen its input end, so finite plans with queues finish.
+ */
 export class BoundedQueue {
   readonly items: unknown[] = [];
+  private openProducers: number;
   constructor(
     readonly name: string,
     readonly capacity: number,
-  ) {}
+    producers: number,
+  ) {
+    this.openProducers = producers;
+  }
   get full(): boolean {
     return this.items.length >= this.capacity;
+  }
+  /** Called once by each enqueue node when its input ends. */
+  producerEnded(): void {
+    this.openProducers--;
+  }
+  get ended(): boolean {
+    return this.openProducers <= 0 && this.items.length === 0;
   }
 }
 
@@ -62,7 +77,11 @@ export class RuntimeContext {
     readonly seed: number,
   ) {
     this.driverRandom = createRng(deriveSeed(seed, 'driver'));
-    for (const q of Object.values(graph.getAttribute('queues'))) this.queues.set(q.name, new BoundedQueue(q.name, q.capacity));
+    const producers = new Map<string, number>();
+    graph.forEachNode((_id, n) => {
+      if (n.kind === K.enqueue.kind) producers.set(String(n.params['queue']), (producers.get(String(n.params['queue'])) ?? 0) + 1);
+    });
+    for (const q of Object.values(graph.getAttribute('queues'))) this.queues.set(q.name, new BoundedQueue(q.name, q.capacity, producers.get(q.name) ?? 0));
   }
 
   /** Runs driver-side user code; while it runs the plan cannot be declared stuck. */

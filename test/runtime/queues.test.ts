@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { concurrently, dequeue, fromItems, fromIterable, queue } from '../../src/dsl/index.js';
-import { PlanStuckError } from '../../src/ir/errors.js';
 import { runPlan } from './helpers.js';
 
 describe('queues', () => {
@@ -69,8 +68,8 @@ describe('queues', () => {
     const { rt, take } = await runPlan(concurrently([consumer, producer.enqueue(q)], { mode: 'roundRobin', outputIndexes: [0] }), { t });
     assert.deepEqual(await take(2), ['a', 'b']);
     assert.deepEqual(events, ['make a', 'got a', 'make b', 'got b']);
-    // The producer has ended and the queue is empty: nothing can ever arrive.
-    await assert.rejects(rt.next(), PlanStuckError);
+    // The producer has ended and the queue is empty: the queue, and with it the plan, ends.
+    assert.deepEqual(await rt.next(), { done: true, value: undefined });
   });
 
   test('an async consumer waits on an empty queue and wakes as soon as an item is put in', async (t) => {
@@ -96,5 +95,19 @@ describe('queues', () => {
     const { take } = await runPlan(plan, { t });
     // Cycle 1 puts a1 a2 b1 and takes a1; cycle 2 puts b2 and takes a2; then b1, b2.
     assert.deepEqual(await take(4), ['a1', 'a2', 'b1', 'b2']);
+  });
+
+  test('a queue ends only when it is empty and every producer has ended', async (t) => {
+    const q = queue<string>('q', { capacity: 8 });
+    const slow = fromItems(['s1', 's2']).forEach(async (x: string, ctx) => {
+      await ctx.delay(10);
+      return x;
+    });
+    const plan = concurrently([fromItems(['f1']).enqueue(q), slow.enqueue(q), dequeue(q)], { mode: 'async', outputIndexes: [2] });
+    const { rt } = await runPlan(plan, { t });
+    const out: string[] = [];
+    for await (const x of rt) out.push(x);
+    // The fast producer ends first; the queue stays open for the slow one and loses nothing.
+    assert.deepEqual(out, ['f1', 's1', 's2']);
   });
 });
