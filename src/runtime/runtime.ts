@@ -5,7 +5,8 @@
  * plan's output as an async iterator. `step()` pulls one output and reports which nodes fired, for
  * debugging on the deterministic `local` backend.
  */
-import { PlanError, RlflowError } from '../ir/errors.js';
+import { ActorCrashedError, PlanError, RlflowError, StageError } from '../ir/errors.js';
+import { formatActor } from '../ir/contract.js';
 import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
 import { getKind } from '../ir/kinds.js';
 import { assertVerified } from '../ir/verify.js';
@@ -113,11 +114,14 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
       await backend.close().catch(() => undefined);
       if (e instanceof RemoteCallError) {
         const group = graph.getAttribute('actorGroups')[e.actor.group];
-        throw new RlflowError(`actor ${e.actor.group}[${e.actor.index}] failed to start: ${e.failure.name}: ${e.failure.message}`, {
+        // A constructor is actor code: report it as any actor failure (actor, remote stack), at the group.
+        const Failure = e.failure.crashed ? ActorCrashedError : StageError;
+        throw new Failure(`${e.failure.name}: ${e.failure.message} (in the constructor; the actor failed to start)`, {
           nodeName: e.actor.group,
           source: group?.source,
           cause: e,
-          hint: e.failure.stack ? `remote stack:\n    ${e.failure.stack.split('\n').join('\n    ')}` : undefined,
+          actor: formatActor(e.actor),
+          remoteStack: e.failure.stack,
         });
       }
       throw e;

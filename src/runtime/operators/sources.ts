@@ -1,6 +1,6 @@
 /** Driver-side sources: plain-data items and (async) iterables produced by a stage function. */
 import { K } from '../../ir/kinds.js';
-import { DONE, type Operator, type PullResult } from '../protocol.js';
+import { DONE, NOT_READY, type Operator, type PullResult } from '../protocol.js';
 import { registerOperator } from '../registry.js';
 
 registerOperator(K.fromItems.kind, ({ node }): Operator => {
@@ -37,6 +37,8 @@ registerOperator(K.fromIterable.kind, ({ node, rt }): Operator => {
         ended = true;
         return DONE;
       }
+      // A source yields NOT_READY for "nothing right now" (RLlib's Replay before learning_starts).
+      if (r.value === NOT_READY) return NOT_READY;
       return { value: r.value, source: undefined };
     },
   };

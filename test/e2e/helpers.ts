@@ -1,0 +1,91 @@
+/**
+ * Shared helpers of the end-to-end tests: run one scenario on both backends (`local`, on the virtual
+ * clock, and `farm`, one worker process per actor), always closing the runtime, and read the dummy
+ * actors' records back through the backend once the plan has run.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ActorRef } from '../../src/ir/contract.js';
+import type { FarmBackend } from '../../src/runtime/farm-backend.js';
+import { run, type BackendName, type Runtime } from '../../src/runtime/runtime.js';
+import type { CompiledPlan } from '../../src/dsl/compile.js';
+
+export const BACKENDS: readonly BackendName[] = ['local', 'farm'];
+
+/** One `test` per backend inside a `describe(title)`: the same scenario, run on both. */
+export function onBothBackends(title: string, scenario: (backend: BackendName) => Promise<void>): void {
+  describe(title, () => {
+    for (const backend of BACKENDS) test(backend, () => scenario(backend));
+  });
+}
+
+/**
+ * Runs `plan`, hands the runtime to `body`, and closes it whatever happens. On the farm it also checks
+ * that close() left no worker process behind.
+ */
+export async function withRuntime<T, R>(plan: CompiledPlan<T>, backend: BackendName, body: (rt: Runtime<T>) => Promise<R>, seed = 1): Promise<R> {
+  const rt = await run(plan, { backend, seed });
+  let result: R;
+  let pids: number[] = [];
+  try {
+    if (backend === 'farm') pids = farmPids(rt as Runtime<unknown>);
+    result = await body(rt);
+  } finally {
+    await rt.close();
+  }
+  await assertProcessesGone(pids);
+  return result;
+}
+
+/** Every output of a finite plan. */
+export async function drain<T>(rt: Runtime<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of rt) out.push(x);
+  return out;
+}
+
+/**
+ * Calls `method` on each of the first `count` actors of `group`, through the backend, after every call
+ * the plan already sent them (an actor's mailbox runs calls in order).
+ */
+export async function callEach<S>(rt: Runtime<unknown>, group: string, count: number, method = 'getStats'): Promise<S[]> {
+  const refs: ActorRef[] = Array.from({ length: count }, (_, index) => ({ group, index }));
+  return (await Promise.all(refs.map((a) => rt.backend.call(a, method, [])))) as S[];
+}
+
+/** The worker process ids of a farm runtime. */
+export function farmPids(rt: Runtime<unknown>): number[] {
+  const pids = Object.values((rt.backend as FarmBackend).pids());
+  assert.ok(pids.every((p) => typeof p === 'number'), `every farm actor has a pid: ${JSON.stringify(pids)}`);
+  return pids as number[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
+}
+
+/**
+ * Asserts that none of `pids` is still running. Workers exit shortly after close() (worker-farm asks
+ * them to, then kills them), so this polls a bounded number of times instead of timing anything.
+ */
+export async function assertProcessesGone(pids: readonly number[]): Promise<void> {
+  for (let attempt = 0; attempt < 100 && pids.some(alive); attempt++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(pids.filter(alive), [], 'worker processes still running after close()');
+}
+
+export function sum(xs: Iterable<number>): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+/** Asserts `xs` is strictly increasing. */
+export function assertIncreasing(xs: readonly number[], what: string): void {
+  for (let k = 1; k < xs.length; k++) assert.ok(xs[k]! > xs[k - 1]!, `${what} must increase: ${xs.join(', ')}`);
+}
