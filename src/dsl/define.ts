@@ -124,6 +124,9 @@ function structuredCloneChecked(args: readonly unknown[], stage: string, source:
 /** An actor class usable by a group: it yields items through `items()` (optional for pure RPC actors). */
 export type ActorInstance = object;
 
+/** The instance type of an actor class definition: `ActorOf<typeof Sampler>`. */
+export type ActorOf<D> = D extends ActorClassDef<infer I, infer _A> ? I : never;
+
 /** The element type of an actor's `items()` stream. */
 export type ItemOf<I> = I extends { items(): Iterable<infer T> | AsyncIterable<infer T> } ? T : never;
 

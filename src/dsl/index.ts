@@ -1,6 +1,6 @@
 /** The DSL's public surface: definitions, streams, sources, concurrency and the compiler. */
 export { actorStage, actorStageFactory, actorClass, actors, queue } from './define.js';
-export type { ActorGroup, ActorGroupOptions, BoundStage, FactoryStage, ItemOf, Queue, StageOptions, StageUse } from './define.js';
+export type { ActorOf, ActorGroup, ActorGroupOptions, BoundStage, FactoryStage, ItemOf, Queue, StageOptions, StageUse } from './define.js';
 export { Stream } from './stream.js';
 export type { DriverStage, MethodOf } from './stream.js';
 export { ParStream, fromActors } from './par-stream.js';

@@ -18,6 +18,9 @@ type Awaitable<T> = T | Promise<T>;
 /** An actor-side stage: a stage definition, possibly bound to arguments. */
 export type ActorStage<F extends (...args: never[]) => unknown> = StageDef<F, []> | BoundStage<F>;
 
+type ElementOf<P> = P extends ParStream<infer T, unknown> ? T : never;
+type ActorTypeOf<P> = P extends ParStream<unknown, infer A> ? A : never;
+
 interface PendingOp {
   readonly kind: string;
   readonly label: string;
@@ -42,7 +45,11 @@ interface ShardSet {
   readonly scope: readonly string[];
 }
 
-export class ParStream<T> {
+/**
+ * `T` is the element type; `A` the type of the actors the shards run on, which actor-side stages see as
+ * `ctx.actor` (declare a stage's context as `ActorStageContext<MyActor>` to use it).
+ */
+export class ParStream<T, A = unknown> {
   /** @internal Use fromActors() to create a ParStream. */
   constructor(readonly sets: readonly ShardSet[]) {}
 
@@ -51,12 +58,12 @@ export class ParStream<T> {
     return this.sets.reduce((n, s) => n + s.shards.length, 0);
   }
 
-  private append<U>(kind: string, method: string, stage: StageArg | undefined, options: StageOptionsBase, params: Record<string, unknown>, output: (set: ShardSet, out: string) => string, inputType?: string): ParStream<U> {
+  private append<U>(kind: string, method: string, stage: StageArg | undefined, options: StageOptionsBase, params: Record<string, unknown>, output: (set: ShardSet, out: string) => string, inputType?: string): ParStream<U, A> {
     const source = captureSource();
     const dsl = stage === undefined ? undefined : toDslStage(stage, method, false, source);
     const types = dsl ? stageTypes(dsl, options) : { in: inputType ?? 'unknown', out: 'unknown' };
     const label = dsl ? `${method}(${stageDisplayName(dsl)})` : method;
-    return new ParStream<U>(
+    return new ParStream<U, A>(
       this.sets.map((set) => {
         const out = output(set, types.out);
         const op: PendingOp = { kind, label, stage: dsl, params, inputType: types.in, output: out, name: options.name, source, scope: currentScope() };
@@ -66,38 +73,38 @@ export class ParStream<T> {
   }
 
   /** Applies a stage to every item, on the actors. */
-  forEach<U>(stage: ActorStage<(item: T, ctx: ActorStageContext) => Awaitable<U>>, options: StageOptionsBase = {}): ParStream<U> {
+  forEach<U>(stage: ActorStage<(item: T, ctx: ActorStageContext<A>) => Awaitable<U>>, options: StageOptionsBase = {}): ParStream<U, A> {
     return this.append(K.forEach.kind, 'forEach', stage as StageArg, options, {}, (_s, out) => out);
   }
 
   /** Keeps the items for which the predicate is true, on the actors. */
-  filter(pred: ActorStage<(item: T, ctx: ActorStageContext) => Awaitable<boolean>>, options: Omit<StageOptionsBase, 'out'> = {}): ParStream<T> {
+  filter(pred: ActorStage<(item: T, ctx: ActorStageContext<A>) => Awaitable<boolean>>, options: Omit<StageOptionsBase, 'out'> = {}): ParStream<T, A> {
     return this.append(K.filter.kind, 'filter', pred as StageArg, options, {}, (set) => set.output);
   }
 
   /** Flat-map on the actors. */
-  combine<U>(stage: ActorStage<(item: T, ctx: ActorStageContext) => Awaitable<Iterable<U>>>, options: StageOptionsBase = {}): ParStream<U> {
+  combine<U>(stage: ActorStage<(item: T, ctx: ActorStageContext<A>) => Awaitable<Iterable<U>>>, options: StageOptionsBase = {}): ParStream<U, A> {
     return this.append(K.combine.kind, 'combine', stage as StageArg, options, {}, (_s, out) => out);
   }
 
   /** Whole-stream generator transform on each shard. */
-  transform<U>(stage: ActorStage<(items: AsyncIterable<T>, ctx: ActorStageContext) => AsyncIterable<U> | Iterable<U>>, options: StageOptionsBase = {}): ParStream<U> {
+  transform<U>(stage: ActorStage<(items: AsyncIterable<T>, ctx: ActorStageContext<A>) => AsyncIterable<U> | Iterable<U>>, options: StageOptionsBase = {}): ParStream<U, A> {
     return this.append(K.transform.kind, 'transform', stage as StageArg, options, {}, (_s, out) => out);
   }
 
   /** Groups `n` items of each shard into a list, on the actors. */
-  batch(n: number, options: { readonly name?: string } = {}): ParStream<T[]> {
+  batch(n: number, options: { readonly name?: string } = {}): ParStream<T[], A> {
     if (!Number.isInteger(n) || n < 1) throw new PlanError(`batch(n) needs a positive integer, got ${n}`, { source: captureSource() });
     return this.append(K.batch.kind, `batch(${n})`, undefined, options, { n }, (set) => arrayOf(set.output));
   }
 
   /** Expands each list into its items, on the actors. */
-  flatten(options: { readonly name?: string } = {}): ParStream<T extends Iterable<infer E> ? E : never> {
+  flatten(options: { readonly name?: string } = {}): ParStream<T extends Iterable<infer E> ? E : never, A> {
     return this.append(K.flatten.kind, 'flatten', undefined, options, {}, (set) => elementOf(set.output));
   }
 
   /** Keeps only the listed shards (indexes into this stream's shards, in order). */
-  selectShards(indexes: readonly number[]): ParStream<T> {
+  selectShards(indexes: readonly number[]): ParStream<T, A> {
     const source = captureSource();
     const total = this.numShards;
     if (!Array.isArray(indexes) || indexes.length === 0) throw new PlanError('selectShards needs a non-empty list of shard indexes', { source });
@@ -114,12 +121,12 @@ export class ParStream<T> {
       offset += set.shards.length;
       if (kept.length) sets.push({ ...set, shards: kept });
     }
-    return new ParStream<T>(sets);
+    return new ParStream<T, A>(sets);
   }
 
   /** Concatenates the shards of several ParStreams; each keeps its own transforms. */
-  union<U>(...others: ParStream<U>[]): ParStream<T | U> {
-    return new ParStream<T | U>([...this.sets, ...others.flatMap((o) => o.sets)]);
+  union<S extends ParStream<unknown, unknown>[]>(...others: S): ParStream<T | ElementOf<S[number]>, A | ActorTypeOf<S[number]>> {
+    return new ParStream([...this.sets, ...others.flatMap((o) => o.sets)]);
   }
 
   /** Barrier gather: one item from every shard per round, emitted one by one in shard order. */
@@ -184,9 +191,9 @@ function lowerShardSet(set: ShardSet): PlanNode {
 }
 
 /** A ParStream with one shard per actor of `group`, each the actor's `items()` stream. */
-export function fromActors<I, A extends unknown[]>(group: ActorGroup<I, A>): ParStream<ItemOf<I>> {
+export function fromActors<I, A extends unknown[]>(group: ActorGroup<I, A>): ParStream<ItemOf<I>, I> {
   const source = captureSource();
   if (!group || group.kind !== 'actor-group') throw new PlanError('fromActors() needs an actor group created with actors()', { source });
   const set: ShardSet = { group: group as unknown as ActorGroup, shards: Array.from({ length: group.count }, (_, i) => i), ops: [], output: group.actorClass.itemType, source, scope: currentScope() };
-  return new ParStream<ItemOf<I>>([set]);
+  return new ParStream<ItemOf<I>, I>([set]);
 }

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { PlanError } from '../ir/errors.js';
 import { K } from '../ir/kinds.js';
 import { unionOf } from '../ir/type-expr.js';
-import type { StageContext } from '../ir/contract.js';
+import type { NotReady, StageContext } from '../ir/contract.js';
 import type { Queue } from './define.js';
 import { makeNode, stageDisplayName, toDslStage, type StageArg } from './plan-node.js';
 import { captureSource } from './source-location.js';
@@ -39,8 +39,12 @@ export function fromItems<T>(items: readonly T[], options: { readonly type?: str
   );
 }
 
-/** A driver stream of the items of the (async) iterable `fn(ctx)` returns; `fn` is called once per run. */
-export function fromIterable<T>(fn: DriverStage<(ctx: StageContext) => Iterable<T> | AsyncIterable<T>>, options: { readonly type?: string; readonly name?: string } = {}): Stream<T> {
+/**
+ * A driver stream of the items of the (async) iterable `fn(ctx)` returns; `fn` is called once per run.
+ * The iterable may yield `NOT_READY` for "nothing right now" (as a replay buffer before it has enough
+ * data): the stream then gives up its turn and is asked again after the plan makes progress.
+ */
+export function fromIterable<T>(fn: DriverStage<(ctx: StageContext) => Iterable<T | NotReady> | AsyncIterable<T | NotReady>>, options: { readonly type?: string; readonly name?: string } = {}): Stream<T> {
   const source = captureSource();
   const stage = toDslStage(fn as StageArg, 'fromIterable', true, source);
   return new Stream<T>(

@@ -25,8 +25,8 @@ export function errorAt(node: NodeAttributes, e: unknown): RlflowError {
     const f = e.failure;
     const options = { ...placeOf(node), actor: formatActor(e.actor), remoteStack: f.stack, cause: e };
     return f.crashed
-      ? new ActorCrashedError(`actor ${formatActor(e.actor)} crashed during '${e.method}': ${f.message}`, { ...options, hint: 'its state is lost; see the worker output above for why it died' })
-      : new StageError(`${f.name}: ${f.message} (in '${e.method}')`, options);
+      ? new ActorCrashedError(`actor ${formatActor(e.actor)} crashed${e.method.startsWith('$') ? '' : ` during '${e.method}'`}: ${f.message}`, { ...options, hint: 'its state is lost; see the worker output above for why it died' })
+      : new StageError(`${f.name}: ${f.message}${e.method.startsWith('$') ? '' : ` (in method '${e.method}')`}`, options);
   }
   if (e instanceof RlflowError) return e;
   const err = e instanceof Error ? e : new Error(String(e));

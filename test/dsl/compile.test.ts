@@ -227,7 +227,7 @@ describe('ParStream methods lower to actor-placed nodes', () => {
     const graph = await graphOf(
       fromActors(w)
         .forEach(double)
-        .union<number | string>(fromActors(v).forEach(parseNum), fromActors(v).selectShards([1]).filter(isLong))
+        .union(fromActors(v).forEach(parseNum), fromActors(v).selectShards([1]).filter(isLong))
         .selectShards([0, 2, 4, 6])
         .gatherAsync({ inFlight: 2 }),
     );
