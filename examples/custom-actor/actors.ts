@@ -7,7 +7,7 @@
  * guess drawn around `theta` with the reward of that guess (closer to the hidden target is better).
  * The driver picks the best guess of each round and broadcasts it back with `setTheta`.
  */
-import { actorClass, actorStage, actorStageFactory, type ActorContext, type ActorStageContext } from '../../src/index.js';
+import { actorClass, actorStage, actorStageFactory, type ActorContext, type ActorOf, type ActorStageContext } from '../../src/index.js';
 
 /** One guess, as it travels from an actor to the driver (plain data: it crosses process boundaries). */
 export interface Sample {
@@ -47,10 +47,11 @@ export const Explorer = actorClass(
 export const clampGuess = actorStageFactory(
   import.meta.url,
   (lo: number, hi: number) =>
-    function clampGuess(s: Sample, ctx: ActorStageContext): Sample {
+    function clampGuess(s: Sample, ctx: ActorStageContext<ActorOf<typeof Explorer>>): Sample {
       const guess = Math.min(hi, Math.max(lo, s.guess));
-      // An actor-side stage runs inside the actor and can read its state through ctx.actor.
-      const { target } = ctx.actor as { target: number };
+      // An actor-side stage runs inside the actor and reads its state through ctx.actor, typed by the
+      // actor class the ParStream runs on.
+      const { target } = ctx.actor;
       return { ...s, guess, reward: -Math.abs(guess - target) };
     },
   { in: 'Sample', out: 'Sample' },

@@ -101,19 +101,23 @@ class ExportResolver {
 
   async resolve(value: { module: string; exportName: string | undefined; displayName: string; source: SourceLocation | undefined }, what: string, user: PlanNode | undefined, group?: ActorGroup): Promise<StageRef> {
     const where = user ? place(user) : { nodeName: group?.name, source: group?.source };
+    // Inline arrow functions have no name; the defaults ('stage', 'Actor') would only confuse.
+    const named = value.displayName !== 'stage' && value.displayName !== 'Actor';
+    const subject = `${what}${named ? ` '${value.displayName}'` : ''} defined at ${formatSource(value.source)}`;
+    const example = named ? value.displayName : what === 'stage' ? 'myStage' : 'MyActor';
     let mod: Record<string, unknown>;
     try {
       mod = await this.load(value.module);
     } catch (e) {
-      throw new StageLoadError(`${what} '${value.displayName}' (defined at ${formatSource(value.source)}) cannot be loaded from ${value.module}: ${(e as Error).message}`, { ...where, cause: e });
+      throw new StageLoadError(`the ${subject} cannot be loaded from ${value.module}: ${(e as Error).message}`, { ...where, cause: e });
     }
     const names = value.exportName !== undefined ? [value.exportName] : Object.keys(mod);
     const found = names.find((name) => mod[name] === value);
     if (found === undefined) {
       const reason = value.exportName !== undefined ? `its module has no export '${value.exportName}' holding it` : 'it is not exported from its module';
-      throw new StageLoadError(`${what} '${value.displayName}' (defined at ${formatSource(value.source)}) cannot be loaded by a worker: ${reason}`, {
+      throw new StageLoadError(`the ${subject} cannot be loaded by a worker: ${reason}`, {
         ...where,
-        hint: `export it from its module, e.g. \`export const ${value.displayName} = ...\`, so workers can import it by name`,
+        hint: `export it from its module, e.g. \`export const ${example} = ...\`, so workers can import it by name`,
       });
     }
     return { module: value.module, name: found };

@@ -21,6 +21,8 @@ import {
 import { captureSource } from './source-location.js';
 
 type Awaitable<T> = T | Promise<T>;
+/** `[X, X, X]` for `TupleOf<X, 3>`; `X[]` when the length is not a literal. */
+export type TupleOf<X, N extends number, R extends X[] = []> = number extends N ? X[] : R['length'] extends N ? R : TupleOf<X, N, [X, ...R]>;
 /** A driver-side stage: a closure, or a stage definition (which also runs on the driver). */
 export type DriverStage<F extends (...args: never[]) => unknown> = F | StageDef<F, []> | BoundStage<F>;
 
@@ -108,7 +110,10 @@ export class Stream<T> {
     );
   }
 
-  /** Pairs each item with the actor that produced it (items must come from gatherAsync or callActor). */
+  /**
+   * Pairs each item with the actor that produced it. Items keep their source actor from a gather
+   * (gatherAsync, gatherSync) or callActor through driver stages; an item with none is an error.
+   */
   zipWithSourceActor(options: { readonly name?: string } = {}): Stream<[ActorRef, T]> {
     return new Stream(
       makeNode({ kind: K.zipWithSourceActor.kind, label: 'zipWithSourceActor', output: tupleOf('ActorRef', this.type), inputTypes: ['unknown'], inputs: this.input(), name: options.name }),
@@ -181,13 +186,13 @@ export class Stream<T> {
    * Fans the stream out to `n` consumers. A consumer more than `maxSkew` items ahead of the slowest
    * sibling is told "not ready" until the others catch up, so memory stays bounded.
    */
-  duplicate(n: number, options: { readonly maxSkew?: number; readonly name?: string } = {}): Stream<T>[] {
+  duplicate<N extends number>(n: N, options: { readonly maxSkew?: number; readonly name?: string } = {}): TupleOf<Stream<T>, N> {
     const source = captureSource();
     if (!Number.isInteger(n) || n < 2) throw new PlanError(`duplicate(n) needs n >= 2, got ${n}`, { source });
     const maxSkew = options.maxSkew ?? 1;
     if (!Number.isInteger(maxSkew) || maxSkew < 1) throw new PlanError(`duplicate maxSkew must be a positive integer, got ${maxSkew}`, { source });
     const node = makeNode({ kind: K.duplicate.kind, label: `duplicate(${n})`, output: this.type, inputTypes: ['unknown'], params: { n, maxSkew }, inputs: this.input(), name: options.name, source });
-    return Array.from({ length: n }, (_, port) => new Stream<T>(node, port));
+    return Array.from({ length: n }, (_, port) => new Stream<T>(node, port)) as TupleOf<Stream<T>, N>;
   }
 
   /** The same stream with its last stage renamed (names must be unique in a plan). */

@@ -66,11 +66,6 @@ export class PlanError extends RlflowError {
   override name = 'PlanError';
 }
 
-/** The element type produced by one stage does not fit the stage that consumes it. */
-export class PlanTypeError extends RlflowError {
-  override name = 'PlanTypeError';
-}
-
 /** An IR graph violates an invariant (found by the verifier). `invariant` names which one. */
 export class VerificationError extends RlflowError {
   override name = 'VerificationError';
@@ -80,6 +75,14 @@ export class VerificationError extends RlflowError {
     options: RlflowErrorOptions = {},
   ) {
     super(`${invariant}: ${reason}`, options);
+  }
+}
+
+/** The element type produced by one stage does not fit the stage that consumes it (invariant `types`). */
+export class PlanTypeError extends VerificationError {
+  override name = 'PlanTypeError';
+  constructor(reason: string, options: RlflowErrorOptions = {}) {
+    super('types', reason, options);
   }
 }
 
@@ -117,9 +120,4 @@ export class ActorCrashedError extends StageError {
 /** The plan cannot make progress: every branch waits and nothing is in flight. */
 export class PlanStuckError extends RlflowError {
   override name = 'PlanStuckError';
-}
-
-/** A runtime backend cannot run some feature of a plan. */
-export class UnsupportedError extends RlflowError {
-  override name = 'UnsupportedError';
 }

@@ -14,7 +14,7 @@
  * - `queues`: every queue is declared and has both a producer and a consumer;
  * - `names`: node names are unique; `outputs`: the plan has at least one existing output.
  */
-import { VerificationError } from './errors.js';
+import { PlanTypeError, VerificationError } from './errors.js';
 import { inputEdges, outputEdges, topologicalOrder, type PlanGraph } from './graph.js';
 import { getKind, hasKind, K, outputPorts } from './kinds.js';
 import { parseType, typeFits } from './type-expr.js';
@@ -25,12 +25,11 @@ export function verifyGraph(graph: PlanGraph): VerificationError[] {
   const errors: VerificationError[] = [];
   const attrs = graph.getAttributes();
   const fail = (invariant: string, reason: string, node?: NodeAttributes, hint?: string): void => {
-    errors.push(
-      new VerificationError(invariant, reason, {
-        ...(node ? { nodeId: node.id, nodeName: node.name, source: node.source } : {}),
-        ...(hint ? { hint } : {}),
-      }),
-    );
+    const options = {
+      ...(node ? { nodeId: node.id, nodeName: node.name, source: node.source } : {}),
+      ...(hint ? { hint } : {}),
+    };
+    errors.push(invariant === 'types' ? new PlanTypeError(reason, options) : new VerificationError(invariant, reason, options));
   };
 
   const outputs = new Set(attrs.outputs);

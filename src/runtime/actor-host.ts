@@ -38,6 +38,12 @@ interface Program {
   flushed: boolean;
 }
 
+/**
+ * Most items one batched reply (`gatherAsync({ batchMs })`) carries. NOTE: bounds reply size, and on the
+ * virtual clock, where a source that never waits makes no time pass, it is what closes the window.
+ */
+export const MAX_REPLY_ITEMS = 1024;
+
 export class ActorHost {
   private instance: Record<string, unknown> | undefined;
   private context: ActorContext | undefined;
@@ -157,7 +163,7 @@ export class ActorHost {
         continue;
       }
       items.push(...(await pushThrough(p.processors, [r.value])));
-      if (items.length > 0 && (batchMs <= 0 || this.clock.now() - start >= batchMs)) return { items, done: false };
+      if (items.length > 0 && (batchMs <= 0 || this.clock.now() - start >= batchMs || items.length >= MAX_REPLY_ITEMS)) return { items, done: false };
     }
   }
 

@@ -835,7 +835,7 @@ describe('plan errors', () => {
 
   test('a stage that is not exported is a StageLoadError', async () => {
     const hidden = useHidden();
-    const e = await rejectsWith(compile(fromItems([1]).forEach(hidden)), StageLoadError, /stage '.*' \(defined at .*counters\.ts:\d+:\d+\) cannot be loaded by a worker: it is not exported from its module/);
+    const e = await rejectsWith(compile(fromItems([1]).forEach(hidden)), StageLoadError, /the stage defined at .*counters\.ts:\d+:\d+ cannot be loaded by a worker: it is not exported from its module/);
     assert.equal(e.name, 'StageLoadError');
     assert.match(e.hint ?? '', /export it/);
     assert.equal(e.nodeName, 'forEach(stage)');
@@ -845,7 +845,7 @@ describe('plan errors', () => {
 
   test('an actor class that is not exported is a StageLoadError naming the group', async () => {
     const group = actors(useHiddenActor(), { name: 'hidden' });
-    const e = await rejectsWith(compile(fromActors(group).gatherSync()), StageLoadError, /actor class 'HiddenActor' .* cannot be loaded by a worker: it is not exported/);
+    const e = await rejectsWith(compile(fromActors(group).gatherSync()), StageLoadError, /the actor class 'HiddenActor' defined at .* cannot be loaded by a worker: it is not exported/);
     assert.equal(e.nodeName, 'fromActors');
     assert.match(e.hint ?? '', /export it/);
   });

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { VerificationError } from '../../src/ir/errors.js';
+import { PlanTypeError, VerificationError } from '../../src/ir/errors.js';
 import { createPlanGraph, type PlanGraph } from '../../src/ir/graph.js';
 import { K, registerKind } from '../../src/ir/kinds.js';
 import type { ActorGroupSpec, NodeAttributes, Placement, QueueSpec, StageBinding } from '../../src/ir/types.js';
@@ -138,7 +138,9 @@ function expectErrors(graph: PlanGraph, expected: readonly Expected[]): Verifica
     assert.ok(k >= 0, `expected ${invariant} @${nodeId ?? '-'} matching ${reason}; got:\n${show()}`);
     const [e] = left.splice(k, 1);
     assert.ok(e instanceof VerificationError);
-    assert.equal(e.name, 'VerificationError');
+    // Type mismatches are the PlanTypeError subclass, so callers can catch them specifically.
+    assert.equal(e.name, invariant === 'types' ? 'PlanTypeError' : 'VerificationError');
+    assert.equal(e instanceof PlanTypeError, invariant === 'types');
     assert.ok(e.reason.startsWith(`${invariant}: `), e.reason);
     if (nodeId !== undefined && graph.hasNode(nodeId)) {
       const node = graph.getNodeAttributes(nodeId);

@@ -27,7 +27,7 @@ async function callArgs(node: NodeAttributes, rt: RuntimeContext, fn: ArgsFn | u
 function missingSource(node: NodeAttributes): PlanError {
   return new PlanError(`'${node.name}' needs to know which actor produced the item, but this item came from no actor`, {
     ...placeOf(node),
-    hint: 'place it downstream of gatherAsync (or callActor) on the same chain; gatherSync and concat-style stages do not keep a single source actor',
+    hint: 'items keep their source actor from a gather (gatherAsync, gatherSync) or callActor through driver stages; batchAcrossShards lists and plain driver sources have none',
   });
 }
 
