@@ -201,7 +201,7 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
       const b = new FarmBackend();
       backend = b;
       const actor: ActorRef = { group: 'bench', index: 0 };
-      await b.start([{ group: actor.group, index: actor.index, seed: 1, actorClass: { module: BenchActor.module, name: 'BenchActor' }, args: [] }]);
+      await b.start([{ group: actor.group, index: actor.index, seed: 1, rootSeed: 0, actorClass: { module: BenchActor.module, name: 'BenchActor' }, args: [] }]);
       for (const pid of Object.values(b.pids())) pinChild(pid);
       check((await b.call(actor, 'echo', [7])) === 7 && (await rawc.call('echo', 7)) === 7, 'echo');
 

@@ -41,6 +41,11 @@ export interface ActorContext extends Clock {
   readonly ref: ActorRef;
   /** Seed derived from the runtime's root seed, the group name and the index. */
   readonly seed: number;
+  /**
+   * The runtime's root seed, the same on every actor: derive shared seeds from it (e.g. one policy
+   * initialization for all workers and the learner, so they start with identical weights).
+   */
+  readonly rootSeed: number;
   /** Deterministic uniform [0, 1) stream seeded with `seed`. */
   random(): number;
 }

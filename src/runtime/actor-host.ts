@@ -17,6 +17,8 @@ export interface ActorSpec {
   readonly group: string;
   readonly index: number;
   readonly seed: number;
+  /** The runtime's root seed (shared by all actors). */
+  readonly rootSeed: number;
   readonly actorClass: StageRef;
   readonly args: readonly unknown[];
 }
@@ -68,6 +70,7 @@ export class ActorHost {
       index: this.spec.index,
       ref: this.ref,
       seed: this.spec.seed,
+      rootSeed: this.spec.rootSeed,
       random,
       now: () => clock.now(),
       delay: (ms) => clock.delay(ms),

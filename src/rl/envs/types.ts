@@ -1,0 +1,74 @@
+/**
+ * Environment contracts with Gymnasium semantics: `reset({ seed })`, `step(action)` → observation,
+ * reward, terminated, truncated, info; Box and Discrete spaces. A `VectorEnv` steps N copies at once
+ * into preallocated typed arrays (no allocation per step: the environment is never the bottleneck,
+ * see spec/limits.md §1) and hands inference one batched observation matrix.
+ */
+
+export interface BoxSpace {
+  readonly kind: 'box';
+  readonly shape: readonly number[];
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+}
+
+export interface DiscreteSpace {
+  readonly kind: 'discrete';
+  readonly n: number;
+}
+
+export type Space = BoxSpace | DiscreteSpace;
+
+/** An action: an integer for Discrete spaces, a vector for Box spaces. */
+export type Action = number | Float32Array;
+
+export interface ResetResult {
+  readonly observation: Float32Array;
+  readonly info: Record<string, unknown>;
+}
+
+export interface StepResult {
+  readonly observation: Float32Array;
+  readonly reward: number;
+  /** The episode reached a terminal state of the MDP (no bootstrapping past it). */
+  readonly terminated: boolean;
+  /** The episode was cut short (time limit): the next state's value must be bootstrapped. */
+  readonly truncated: boolean;
+  readonly info: Record<string, unknown>;
+}
+
+/** A single environment (Gymnasium API). */
+export interface Env {
+  readonly id: string;
+  readonly observationSpace: BoxSpace;
+  readonly actionSpace: Space;
+  /** Starts an episode; `seed` reseeds the environment's RNG (as Gymnasium's `reset(seed=…)`). */
+  reset(options?: { readonly seed?: number }): ResetResult;
+  step(action: Action): StepResult;
+}
+
+/** Creates a fresh environment; `config` is plain data from the user's config. */
+export type EnvFactory = (config: Readonly<Record<string, unknown>>) => Env;
+
+/**
+ * N copies of an environment stepped together, with automatic reset. After `step`, row i of
+ * `observations` is the observation the policy acts on next: the first of a new episode when copy i
+ * just ended, in which case `finalObservations` row i holds the last observation of the ended episode
+ * (needed to bootstrap the value on truncation).
+ */
+export interface VectorEnv {
+  readonly num: number;
+  readonly obsDim: number;
+  readonly observationSpace: BoxSpace;
+  readonly actionSpace: Space;
+  /** [num × obsDim], row-major, updated in place by reset/step. */
+  readonly observations: Float32Array;
+  readonly rewards: Float32Array;
+  readonly terminateds: Uint8Array;
+  readonly truncateds: Uint8Array;
+  /** [num × obsDim]: last observation of an episode that ended at the latest step (valid where done). */
+  readonly finalObservations: Float32Array;
+  reset(seed?: number): void;
+  /** Steps every copy; `actions` is [num] (Discrete, as Int32Array/Float32Array) or [num × actDim] (Box). */
+  step(actions: Int32Array | Float32Array): void;
+}

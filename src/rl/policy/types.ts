@@ -1,0 +1,74 @@
+/**
+ * Policy contracts. A policy lives inside one actor process (a rollout worker or a learner) and talks
+ * to the rest of the system only through plain data: weights and optimizer state are arrays of
+ * Float32Array, batches are `SampleBatch`es, statistics are numbers.
+ */
+import type { Space } from '../envs/types.js';
+import type { SampleBatch } from '../data/sample-batch.js';
+
+/** Network and loss hyperparameters of an actor-critic policy. */
+export interface PolicyConfig {
+  /** Hidden layer sizes of the policy and value MLPs (default [64, 64]). */
+  readonly hidden: readonly number[];
+  readonly activation: 'tanh' | 'relu';
+  /** Share the hidden layers between policy and value heads. */
+  readonly vfShareLayers: boolean;
+  readonly lr: number;
+  /** Global-norm gradient clipping; undefined = none. */
+  readonly gradClip: number | undefined;
+  readonly loss: LossConfig;
+}
+
+export type LossConfig =
+  | { readonly kind: 'pg' }
+  | { readonly kind: 'a2c'; readonly vfLossCoeff: number; readonly entropyCoeff: number }
+  | {
+      readonly kind: 'ppo';
+      readonly clipParam: number;
+      readonly vfClipParam: number;
+      readonly vfLossCoeff: number;
+      readonly entropyCoeff: number;
+      readonly klCoeff: number;
+      readonly klTarget: number;
+    };
+
+/** The output of batched inference over N observations. */
+export interface ActionBatch {
+  /** [N] (Discrete, Int32Array) or [N × actDim] (Box, Float32Array). */
+  readonly actions: Int32Array | Float32Array;
+  readonly logp: Float32Array;
+  readonly vfPreds: Float32Array;
+  /** Distribution inputs (logits, or mean and log-std), [N × width], for KL terms. */
+  readonly distInputs: Float32Array;
+}
+
+/** Learner statistics averaged over the minibatch steps of one update (RLlib's learner_stats). */
+export type LearnerStats = Readonly<Record<string, number>>;
+
+export interface PolicyState {
+  readonly weights: Float32Array[];
+  readonly optimizer: Float32Array[];
+  /** Loss state such as PPO's adaptive KL coefficient. */
+  readonly extra: Readonly<Record<string, number>>;
+}
+
+export interface Policy {
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** Batched inference: one forward pass for `n` observations ([n × obsDim]). */
+  computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number }): ActionBatch;
+  /** Value estimates for `n` observations. */
+  value(obs: Float32Array, n: number): Float32Array;
+  /** One gradient step on the whole batch; returns stats. */
+  learnOnBatch(batch: SampleBatch): LearnerStats;
+  /** Gradients of the loss on `batch` (not applied), as plain arrays, plus stats. */
+  computeGradients(batch: SampleBatch): { readonly grads: Float32Array[]; readonly stats: LearnerStats };
+  applyGradients(grads: readonly Float32Array[]): void;
+  getWeights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
+  getState(): PolicyState;
+  setState(state: PolicyState): void;
+  /** PPO's adaptive KL coefficient update from the sampled KL; returns the new coefficient. */
+  updateKl(sampledKl: number): number;
+  dispose(): void;
+}
