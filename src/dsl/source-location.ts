@@ -12,7 +12,7 @@ const internalDirs: string[] = [path.dirname(fileURLToPath(import.meta.url))];
 
 /** Marks a directory (a file URL or path of any file in it) whose frames are library code, not plan code. */
 export function registerInternalDir(fileOrDir: string): void {
-  const p = fileOrDir.startsWith('file:') ? fileURLToPath(fileOrDir) : fileOrDir;
+  const p = path.resolve(fileOrDir.startsWith('file:') ? fileURLToPath(fileOrDir) : fileOrDir);
   const dir = path.extname(p) ? path.dirname(p) : p;
   if (!internalDirs.includes(dir)) internalDirs.push(dir);
 }

@@ -143,14 +143,17 @@ export class Stream<T> {
 
   /**
    * Sends each item to `method` of an actor of `group` (round-robin over the group) and emits the reply,
-   * tagged with that actor as its source. A learner actor fed from a queue is written this way.
+   * tagged with that actor as its source — or, with `keepSource: true`, with the item's own source, so
+   * a later `callSourceActor` still replies to the actor that produced the item (A3C: apply a worker's
+   * gradients on the learner, then send the new weights back to that worker). A learner actor fed from
+   * a queue is written this way.
    */
   callActor<I, A extends unknown[], M extends MethodOf<I>>(
     group: ActorGroup<I, A>,
     method: M,
-    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly name?: string; readonly out?: string } = {},
+    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly name?: string; readonly out?: string; readonly keepSource?: boolean } = {},
   ): Stream<ResultOf<I, M>> {
-    return this.callNode(K.callActor.kind, `callActor(${group.name}.${method})`, group as unknown as ActorGroup, method, { ...options, wait: true }, options.out ?? 'unknown');
+    return this.callNode(K.callActor.kind, `callActor(${group.name}.${method})`, group as unknown as ActorGroup, method, { ...options, wait: true }, options.out ?? 'unknown', options.keepSource ? { keepSource: true } : {});
   }
 
   private callNode<U>(
@@ -160,6 +163,7 @@ export class Stream<T> {
     method: string,
     options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly wait?: boolean; readonly name?: string },
     output: string,
+    extraParams: Record<string, unknown> = {},
   ): Stream<U> {
     const source = captureSource();
     if (typeof method !== 'string' || !method) throw new PlanError(`${label}: method must be a method name`, { source });
@@ -172,7 +176,7 @@ export class Stream<T> {
         label,
         output,
         inputTypes: ['unknown'],
-        params: { ...(group ? { group: group.name } : {}), method, wait: options.wait ?? false },
+        params: { ...(group ? { group: group.name } : {}), method, wait: options.wait ?? false, ...extraParams },
         stage,
         targets: group ? [group] : [],
         inputs: this.input(),

@@ -204,3 +204,18 @@ describe('zipWithSourceActor', () => {
     assert.ok(err.hint, 'and a hint');
   });
 });
+
+describe('callActor keepSource', () => {
+  test('the reply keeps the source actor of the item, so callSourceActor answers the producer', async (t) => {
+    const { Counter } = await import('../fixtures/counters.js');
+    const workers = actors(Counter, { count: 2, args: [0, 2], name: 'workers' });
+    const service = actors(Counter, { count: 1, name: 'service' });
+    const plan = fromActors(workers)
+      .gatherAsync()
+      .callActor(service, 'echo', { keepSource: true })
+      .zipWithSourceActor()
+      .forEach(([actor, x]: [ActorRef, unknown]) => `${actor.group}[${actor.index}]:${String(x)}`);
+    const { take } = await runPlan(plan, { t });
+    assert.deepEqual((await take(4)).sort(), ['workers[0]:0', 'workers[0]:1', 'workers[1]:1000', 'workers[1]:1001']);
+  });
+});

@@ -77,10 +77,11 @@ registerOperator(K.callSourceActor.kind, (args) =>
 registerOperator(K.callActor.kind, (args) => {
   const targets = args.rt.actors(String(args.node.params['group']));
   let next = 0;
-  return callOperator(args, async (_item, callArgs) => {
+  const keepSource = args.node.params['keepSource'] === true;
+  return callOperator(args, async (item, callArgs) => {
     const actor = targets[next++ % targets.length]!;
     const value = await args.rt.call(args.node, actor, String(args.node.params['method']), callArgs);
-    return { value, source: actor };
+    return { value, source: keepSource ? item.source : actor };
   });
 });
 
