@@ -23,6 +23,8 @@ export const SB = {
   EPS_ID: 'epsId',
   ENV_ID: 'envId',
   T: 't',
+  /** V(s_{t+1}) on the last row of a segment cut by truncation or by the fragment's end; 0 elsewhere. */
+  BOOTSTRAP_VALUE: 'bootstrapValue',
 } as const;
 
 export interface SampleBatch {

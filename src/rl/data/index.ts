@@ -1,0 +1,44 @@
+/**
+ * The data layer of rlflow's RL code: `SampleBatch`/`MultiAgentBatch` (plain data) and the functions over
+ * them, advantage postprocessing (GAE), and observation filters. See docs/data.md.
+ */
+export { SB, isMultiAgentBatch } from './sample-batch.js';
+export type { AnyBatch, Column, MultiAgentBatch, SampleBatch } from './sample-batch.js';
+export { SampleBatchError } from './errors.js';
+export {
+  column,
+  concatSamples,
+  createSampleBatch,
+  emptyBatch,
+  hasColumn,
+  minibatches,
+  permutation,
+  selectRows,
+  shuffle,
+  slice,
+  standardizeFields,
+  widthOf,
+  withColumns,
+} from './batch.js';
+export {
+  DEFAULT_POLICY_ID,
+  agentSteps,
+  asMultiAgent,
+  createMultiAgentBatch,
+  envSteps,
+  mapPolicyBatches,
+  selectPolicies,
+} from './multi-agent.js';
+export { discountCumsum, postprocessAdvantages, segmentEnds } from './gae.js';
+export type { AdvantageOptions } from './gae.js';
+export {
+  MeanStdFilter,
+  NoFilter,
+  createFilter,
+  emptyStat,
+  filterFromState,
+  mergeFilterDeltas,
+  mergeStats,
+  statVariance,
+} from './filters.js';
+export type { FilterKind, FilterState, MeanStdFilterOptions, ObservationFilter, RunningStatState } from './filters.js';
