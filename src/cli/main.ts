@@ -6,18 +6,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { RlflowError } from '../ir/errors.js';
 import { UsageError } from './args.js';
 import { demo, demoHelp } from './demo.js';
+import { train, trainHelp } from './train.js';
 
 const HELP = `rlflow — distributed reinforcement learning as typed, inspectable dataflow plans
 
 Usage: rlflow <command> [options]
 
 Commands:
+  train     train an agent: rlflow train ppo --env CartPole-v1
   demo      run the demo plan (actors → actor-side stage → gather → driver stage)
   help      show this help, or help for a command: rlflow help demo
 
 Options: --help, --version`;
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  train: { run: (argv) => train(argv), help: trainHelp },
   demo: { run: (argv) => demo(argv), help: demoHelp },
 };
 

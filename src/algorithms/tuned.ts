@@ -1,0 +1,73 @@
+/**
+ * Tuned examples: per algorithm and environment, the hyperparameters known to learn it within the
+ * learning benchmarks' budgets (RLlib's tuned_examples, spec §4.3, adapted to CartPole-v1's 500-step
+ * episodes). `rlflow train` starts from these when the user names a matching pair; the user's own
+ * `--config` and flags override them.
+ */
+
+export interface TunedExample {
+  /** Config overrides on top of the algorithm's defaults. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The learning benchmark target: mean reward within a timestep budget. */
+  readonly target: { readonly reward: number; readonly timesteps: number };
+}
+
+const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = {
+  ppo: {
+    'CartPole-v1': {
+      config: {
+        numWorkers: 2,
+        numEnvsPerWorker: 8,
+        rolloutFragmentLength: 128,
+        trainBatchSize: 2048,
+        sgdMinibatchSize: 256,
+        numSgdIter: 10,
+        lr: 1e-3,
+        gamma: 0.99,
+        lambda: 0.95,
+        hidden: [64, 64],
+        vfShareLayers: false,
+        vfLossCoeff: 0.5,
+        clipParam: 0.2,
+        entropyCoeff: 0,
+        observationFilter: 'MeanStdFilter',
+      },
+      target: { reward: 475, timesteps: 200_000 },
+    },
+    'Pendulum-v1': {
+      config: {
+        numWorkers: 1,
+        numEnvsPerWorker: 20,
+        rolloutFragmentLength: 26,
+        trainBatchSize: 520,
+        sgdMinibatchSize: 64,
+        numSgdIter: 6,
+        lr: 3e-4,
+        gamma: 0.95,
+        lambda: 0.1,
+        vfClipParam: 10,
+        hidden: [64, 64],
+        observationFilter: 'MeanStdFilter',
+      },
+      target: { reward: -500, timesteps: 400_000 },
+    },
+  },
+  pg: {
+    'CartPole-v1': { config: { numWorkers: 1, numEnvsPerWorker: 8, rolloutFragmentLength: 25, trainBatchSize: 200, lr: 4e-4, hidden: [64, 64] }, target: { reward: 150, timesteps: 100_000 } },
+  },
+  a2c: {
+    'CartPole-v1': { config: { numWorkers: 1, numEnvsPerWorker: 8, rolloutFragmentLength: 20, trainBatchSize: 160, lr: 1e-3, minIterTimeS: 0, hidden: [64, 64] }, target: { reward: 150, timesteps: 500_000 } },
+  },
+  a3c: {
+    'CartPole-v1': { config: { numWorkers: 2, numEnvsPerWorker: 4, rolloutFragmentLength: 10, gamma: 0.95, lr: 1e-3, minIterTimeS: 0, timestepsPerIteration: 1000, hidden: [64, 64] }, target: { reward: 150, timesteps: 200_000 } },
+  },
+};
+
+/** The tuned example for an algorithm on an environment, if there is one. */
+export function tunedExample(algorithm: string, env: string): TunedExample | undefined {
+  return tuned[algorithm]?.[env];
+}
+
+export function tunedExamples(): Array<{ algorithm: string; env: string; example: TunedExample }> {
+  return Object.entries(tuned).flatMap(([algorithm, envs]) => Object.entries(envs).map(([env, example]) => ({ algorithm, env, example })));
+}

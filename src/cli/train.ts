@@ -1,0 +1,178 @@
+/**
+ * `rlflow train <algo> --env <id>`: builds the algorithm's config (defaults ← tuned example for the
+ * env ← `--config` file ← flags), compiles and runs its plan, prints one line per iteration with a
+ * live progress bar, writes `progress.jsonl` and a final checkpoint to the output directory, and
+ * ends with a summary.
+ */
+import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { algorithms, tunedExample } from '../algorithms/index.js';
+import { compile } from '../dsl/compile.js';
+import type { ResultDict } from '../rl/ops/metrics.js';
+import type { WorkerState } from '../rl/worker-api.js';
+import { run } from '../runtime/runtime.js';
+import { choiceOption, intOption, parse, UsageError } from './args.js';
+
+export const trainHelp = `rlflow train <algo> --env <id> [options]
+
+Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')}) by running its plan.
+  --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
+  --workers <n>         rollout worker actors
+  --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)
+  --seed <s>            root seed (default 0)
+  --stop-reward <r>     stop when the smoothed episode reward reaches r (default: the tuned target)
+  --stop-timesteps <t>  stop after t env steps (default: the tuned budget, else 1,000,000)
+  --stop-iters <n>      stop after n iterations
+  --config <file.json>  config keys (see docs/algorithms/<algo>.md), applied over the defaults
+  --out <dir>           output directory for progress.jsonl and checkpoint.json (default runs/<algo>-<env>-<time>)
+  --quiet               no progress bar, only iteration lines`;
+
+interface Stop {
+  readonly reward: number | undefined;
+  readonly timesteps: number;
+  readonly iterations: number | undefined;
+}
+
+function floatOption(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${String(value)}'`);
+  return n;
+}
+
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--config: cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object of config keys');
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`--config: ${file} is not a valid config: ${(e as Error).message}`);
+  }
+}
+
+function bar(fraction: number, width = 24): string {
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** Base64 of a typed array's bytes, so a checkpoint stays compact JSON. */
+function encodeFloats(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+export async function train(argv: string[], out: (line: string) => void = console.log, status: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    env: { type: 'string' },
+    workers: { type: 'string' },
+    backend: { type: 'string' },
+    seed: { type: 'string' },
+    'stop-reward': { type: 'string' },
+    'stop-timesteps': { type: 'string' },
+    'stop-iters': { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const name = positionals[0];
+  if (!name) throw new UsageError('name an algorithm: rlflow train <algo> --env <id>');
+  const algorithm = algorithms[name];
+  if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')}`);
+  const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
+  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const seed = intOption(values['seed'], 'seed', 0);
+  const tuned = tunedExample(name, env);
+  const overrides: Record<string, unknown> = { ...readConfigFile(values['config'] as string | undefined), env };
+  if (values['workers'] !== undefined) overrides['numWorkers'] = intOption(values['workers'], 'workers', 1, 1);
+  const config = algorithm.config({ ...(tuned?.config ?? {}), ...overrides }) as Record<string, unknown>;
+  const stop: Stop = {
+    reward: floatOption(values['stop-reward'], 'stop-reward') ?? tuned?.target.reward,
+    timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', tuned?.target.timesteps ?? 1_000_000, 1),
+    iterations: values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1),
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.resolve((values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
+  mkdirSync(outDir, { recursive: true });
+  const progressFile = path.join(outDir, 'progress.jsonl');
+  writeFileSync(progressFile, '');
+  writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend, stop, config }, null, 2));
+  const live = values['quiet'] !== true && process.stdout.isTTY === true;
+
+  out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backend}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
+  out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
+
+  const plan = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
+  const started = performance.now();
+  const rt = await run<ResultDict>(plan, { backend, seed });
+  let last: ResultDict | undefined;
+  let best = Number.NEGATIVE_INFINITY;
+  let reason = 'the plan ended';
+  try {
+    for (;;) {
+      const r = await rt.next();
+      if (r.done) break;
+      const result = r.value;
+      last = result;
+      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
+      appendFileSync(progressFile, JSON.stringify(result) + '\n');
+      if (live) status('\r\x1b[2K');
+      out(
+        `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s`,
+      );
+      if (live) {
+        const fraction = result.timesteps_total / stop.timesteps;
+        status(`${bar(fraction)} ${int(result.timesteps_total)}/${int(stop.timesteps)} steps | reward ${fmt(result.episode_reward_mean)} | ${int(result.env_steps_per_s)} steps/s`);
+      }
+      if (stop.reward !== undefined && result.episode_reward_mean >= stop.reward) {
+        reason = `reached reward ${fmt(result.episode_reward_mean)} ≥ ${stop.reward}`;
+        break;
+      }
+      if (result.timesteps_total >= stop.timesteps) {
+        reason = `reached ${int(stop.timesteps)} steps`;
+        break;
+      }
+      if (stop.iterations !== undefined && result.training_iteration >= stop.iterations) {
+        reason = `reached ${stop.iterations} iterations`;
+        break;
+      }
+    }
+    if (live) status('\r\x1b[2K');
+    const state = (await rt.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState;
+    const checkpoint = {
+      algorithm: name,
+      env,
+      seed,
+      config,
+      timesteps: last?.timesteps_total ?? 0,
+      iteration: last?.training_iteration ?? 0,
+      counters: rt.metrics.save().counters,
+      policy: {
+        weights: state.policy.weights.map(encodeFloats),
+        optimizer: state.policy.optimizer.map(encodeFloats),
+        extra: state.policy.extra,
+      },
+      filter: state.filter ?? null,
+      globalVars: state.globalVars,
+    };
+    writeFileSync(path.join(outDir, 'checkpoint.json'), JSON.stringify(checkpoint));
+  } finally {
+    await rt.close();
+  }
+  const secs = (performance.now() - started) / 1000;
+  const solved = stop.reward !== undefined && last !== undefined && last.episode_reward_mean >= stop.reward;
+  out('');
+  out(`done: ${reason}`);
+  out(`  iterations ${last?.training_iteration ?? 0}, env steps ${int(last?.timesteps_total ?? 0)}, wall time ${fmt(secs)} s (${int((last?.timesteps_total ?? 0) / secs)} steps/s)`);
+  out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
+  out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
+  return 0;
+}

@@ -1,0 +1,23 @@
+/**
+ * Shared plumbing of the RL operators: they are library code built on the DSL, so the nodes they
+ * create must point at the user's plan line (the algorithm file), not at these modules.
+ */
+import { registerInternalDir } from '../../dsl/source-location.js';
+
+registerInternalDir(new URL('..', import.meta.url).href);
+
+/** Counter and timer names (RLlib's execution/common.py). */
+export const STEPS_SAMPLED = 'num_steps_sampled';
+export const AGENT_STEPS_SAMPLED = 'num_agent_steps_sampled';
+export const STEPS_TRAINED = 'num_steps_trained';
+export const STEPS_TRAINED_THIS_ITER = 'num_steps_trained_this_iter';
+export const AGENT_STEPS_TRAINED = 'num_agent_steps_trained';
+export const SAMPLE_TIMER = 'sample';
+export const LEARN_TIMER = 'learn';
+export const UPDATE_TIMER = 'update';
+export const GRAD_WAIT_TIMER = 'grad_wait';
+export const APPLY_GRADS_TIMER = 'apply_grad';
+export const COMPUTE_GRADS_TIMER = 'compute_grads';
+/** Key of the learner info in `metrics.info`. */
+export const LEARNER_INFO = 'learner';
+export const DEFAULT_POLICY = 'default_policy';

@@ -1,0 +1,81 @@
+/**
+ * Rollout operators: `parallelRollouts` (RLlib's ParallelRollouts) and `asyncGradients` (A3C's
+ * AsyncGradients). Both count sampled steps in the shared metrics on the driver.
+ */
+import { actorStage } from '../../dsl/define.js';
+import { fromActors, type ParStream } from '../../dsl/par-stream.js';
+import type { Stream } from '../../dsl/stream.js';
+import type { ActorStageContext, MetricsView } from '../../ir/contract.js';
+import { PlanError } from '../../ir/errors.js';
+import { agentSteps, concatSamples } from '../data/index.js';
+import type { AnyBatch, SampleBatch } from '../data/sample-batch.js';
+import type { GradientsResult, RolloutWorkerApi, WorkerGroup } from '../worker-api.js';
+import { AGENT_STEPS_SAMPLED, GRAD_WAIT_TIMER, LEARNER_INFO, DEFAULT_POLICY, STEPS_SAMPLED } from './internal.js';
+
+export type RolloutMode = 'bulkSync' | 'async';
+
+function countSampled(metrics: MetricsView, batch: AnyBatch): void {
+  metrics.inc(STEPS_SAMPLED, batch.count);
+  metrics.inc(AGENT_STEPS_SAMPLED, agentSteps(batch));
+}
+
+/**
+ * Experience from the rollout workers.
+ * - `bulkSync`: one `sample()` from every worker per item, concatenated (a barrier: no prefetch, so
+ *   weights broadcast after a train step reach every worker before its next sample: on-policy).
+ * - `async`: one worker's `sample()` per item, in completion order, `inFlight` requests per worker.
+ */
+export function parallelRollouts(workers: WorkerGroup, options: { readonly mode: RolloutMode; readonly inFlight?: number }): Stream<SampleBatch> {
+  const source = fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>;
+  if (options.mode === 'bulkSync') {
+    return source.batchAcrossShards().forEach(
+      function concatAndCount(batches: SampleBatch[], ctx) {
+        const batch = concatSamples(batches);
+        countSampled(ctx.metrics, batch);
+        return batch;
+      },
+      { out: 'SampleBatch' },
+    );
+  }
+  if (options.mode === 'async') {
+    return source.gatherAsync({ inFlight: options.inFlight ?? 1 }).forEach(
+      function countSteps(batch: SampleBatch, ctx) {
+        countSampled(ctx.metrics, batch);
+        return batch;
+      },
+      { out: 'SampleBatch' },
+    );
+  }
+  throw new PlanError(`parallelRollouts mode must be 'bulkSync' or 'async', got '${String(options.mode)}'`);
+}
+
+/** Actor-side: compute gradients on the worker's own sample (A3C). */
+export const computeGradientsOnWorker = actorStage(
+  import.meta.url,
+  async function computeGradientsOnWorker(batch: SampleBatch, ctx: ActorStageContext<RolloutWorkerApi>): Promise<GradientsResult> {
+    return await ctx.actor.computeGradients(batch);
+  },
+  { in: 'SampleBatch', out: 'GradientsResult' },
+);
+
+/**
+ * A3C's AsyncGradients: every worker samples and computes gradients on its own batch; the gradients
+ * arrive in completion order, each tagged with its worker (for a reply to that worker only).
+ */
+export function asyncGradients(workers: WorkerGroup): Stream<GradientsResult> {
+  let fetchStart = performance.now();
+  return (fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>)
+    .forEach(computeGradientsOnWorker)
+    .gatherAsync()
+    .forEach(
+      function recordGradients(result: GradientsResult, ctx) {
+        const now = performance.now();
+        ctx.metrics.timer(GRAD_WAIT_TIMER).push(now - fetchStart);
+        fetchStart = now;
+        ctx.metrics.inc(STEPS_SAMPLED, result.count);
+        ctx.metrics.info[LEARNER_INFO] = { [DEFAULT_POLICY]: { learner_stats: result.stats } };
+        return result;
+      },
+      { out: 'GradientsResult' },
+    );
+}

@@ -1,0 +1,244 @@
+/**
+ * The rollout worker actor: a vectorized environment and a policy, in one process. `sample()` steps
+ * `numEnvs` env copies `rolloutFragmentLength` times with ONE batched forward pass per step (the
+ * first-order speed lever, spec/limits.md §4), then postprocesses the fragment (GAE, bootstrapped on
+ * truncation and at the fragment's cut). A learner is the same class with `numEnvs: 0`: it only learns
+ * (minibatch SGD), computes or applies gradients, and hands out weights.
+ *
+ * Its policy starts from a seed shared by every worker of the run (derived from the root seed), so
+ * all workers and the learner begin with identical weights without a first broadcast.
+ */
+import { actorClass } from '../dsl/define.js';
+import type { ActorContext } from '../ir/contract.js';
+import { createRng, deriveSeed } from '../runtime/rng.js';
+import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
+import { createFilter, type ObservationFilter } from './data/filters.js';
+import { createVectorEnv, makeEnv } from './envs/index.js';
+import type { Space, VectorEnv } from './envs/types.js';
+import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
+import type { Policy } from './policy/types.js';
+import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SgdOptions, WorkerState } from './worker-api.js';
+
+function actionWidth(space: Space): number {
+  return space.kind === 'discrete' ? 1 : space.shape.reduce((a, b) => a * b, 1);
+}
+
+class RolloutWorkerImpl implements RolloutWorkerApi {
+  private policyPromise: Promise<Policy> | undefined;
+  private policy: Policy | undefined;
+  private env: VectorEnv | undefined;
+  private readonly filter: ObservationFilter;
+  private readonly random: () => number;
+  private globalVars: GlobalVars = { timestep: 0 };
+  private finished: EpisodeMetrics[] = [];
+  /** Running return and length of the episode in progress in each env copy. */
+  private episodeReward = new Float64Array(0);
+  private episodeLength = new Int32Array(0);
+  private episodeIds = new Int32Array(0);
+  private nextEpisode = 0;
+  private observationSpace: Space | undefined;
+  private actionSpace: Space | undefined;
+
+  constructor(
+    readonly ctx: ActorContext,
+    readonly config: RolloutWorkerConfig,
+  ) {
+    this.random = createRng(deriveSeed(ctx.seed, 'actions'));
+    this.filter = createFilter(config.observationFilter);
+  }
+
+  /** Spaces come from one throwaway env, so a learner (no envs) knows them too. */
+  private spaces(): { observation: Space; action: Space } {
+    if (!this.observationSpace || !this.actionSpace) {
+      const probe = makeEnv(this.config.env, this.config.envConfig);
+      this.observationSpace = probe.observationSpace;
+      this.actionSpace = probe.actionSpace;
+    }
+    return { observation: this.observationSpace, action: this.actionSpace };
+  }
+
+  private async ready(): Promise<Policy> {
+    this.policyPromise ??= (async () => {
+      const { observation, action } = this.spaces();
+      const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'));
+      this.policy = policy;
+      return policy;
+    })();
+    return this.policyPromise;
+  }
+
+  private vectorEnv(): VectorEnv {
+    if (!this.env) {
+      const num = this.config.numEnvs;
+      if (num < 1) throw new Error(`worker ${this.ctx.group}[${this.ctx.index}] has no environments (numEnvs ${num}): it is a learner and cannot sample`);
+      this.env = createVectorEnv(this.config.env, { num, config: this.config.envConfig, seed: this.ctx.seed });
+      this.env.reset(this.ctx.seed);
+      this.filter.apply(this.env.observations, num, true);
+      this.episodeReward = new Float64Array(num);
+      this.episodeLength = new Int32Array(num);
+      this.episodeIds = Int32Array.from({ length: num }, () => this.newEpisodeId());
+    }
+    return this.env;
+  }
+
+  private newEpisodeId(): number {
+    return this.ctx.index * 1_000_000 + this.nextEpisode++;
+  }
+
+  async *items(): AsyncGenerator<SampleBatch> {
+    for (;;) yield await this.sample();
+  }
+
+  /**
+   * One fragment of `rolloutFragmentLength` steps per env copy. Rows are grouped by env copy, each in
+   * time order (the layout GAE expects).
+   */
+  async sample(): Promise<SampleBatch> {
+    const policy = await this.ready();
+    const env = this.vectorEnv();
+    const n = env.num;
+    const T = this.config.rolloutFragmentLength;
+    const obsDim = env.obsDim;
+    const actDim = actionWidth(env.actionSpace);
+    const discrete = env.actionSpace.kind === 'discrete';
+    const rows = n * T;
+    // Time-major scratch buffers, reordered env-major at the end.
+    const obs = new Float32Array(rows * obsDim);
+    const actions = discrete ? new Int32Array(rows) : new Float32Array(rows * actDim);
+    const rewards = new Float32Array(rows);
+    const terminateds = new Uint8Array(rows);
+    const truncateds = new Uint8Array(rows);
+    const logp = new Float32Array(rows);
+    const vf = new Float32Array(rows);
+    const epsId = new Int32Array(rows);
+    const t = new Int32Array(rows);
+    const bootstrap = new Float32Array(rows);
+    let distInputs: Float32Array | undefined;
+    let distWidth = 0;
+
+    for (let step = 0; step < T; step++) {
+      const base = step * n;
+      obs.set(env.observations, base * obsDim);
+      const out = policy.computeActions(env.observations, n, { explore: this.config.explore, random: this.random });
+      if (!distInputs) {
+        distWidth = out.distInputs.length / n;
+        distInputs = new Float32Array(rows * distWidth);
+      }
+      distInputs.set(out.distInputs, base * distWidth);
+      actions.set(out.actions, base * (discrete ? 1 : actDim));
+      logp.set(out.logp, base);
+      vf.set(out.vfPreds, base);
+      for (let i = 0; i < n; i++) {
+        epsId[base + i] = this.episodeIds[i]!;
+        t[base + i] = this.episodeLength[i]!;
+      }
+      env.step(out.actions);
+      rewards.set(env.rewards, base);
+      terminateds.set(env.terminateds, base);
+      truncateds.set(env.truncateds, base);
+      // Truncated episodes bootstrap from the value of their final observation (filtered, not updated).
+      let anyTruncated = false;
+      for (let i = 0; i < n; i++) if (env.truncateds[i] && !env.terminateds[i]) anyTruncated = true;
+      if (anyTruncated) {
+        const finals = Float32Array.from(env.finalObservations);
+        this.filter.apply(finals, n, false);
+        const values = policy.value(finals, n);
+        for (let i = 0; i < n; i++) if (env.truncateds[i] && !env.terminateds[i]) bootstrap[base + i] = values[i]!;
+      }
+      for (let i = 0; i < n; i++) {
+        this.episodeReward[i]! += env.rewards[i]!;
+        this.episodeLength[i]!++;
+        if (env.terminateds[i] || env.truncateds[i]) {
+          this.finished.push({ reward: this.episodeReward[i]!, length: this.episodeLength[i]! });
+          this.episodeReward[i] = 0;
+          this.episodeLength[i] = 0;
+          this.episodeIds[i] = this.newEpisodeId();
+        }
+      }
+      this.filter.apply(env.observations, n, true);
+    }
+    // The fragment cuts episodes still running: bootstrap them from the value of the next observation.
+    const next = policy.value(env.observations, n);
+    const lastBase = (T - 1) * n;
+    for (let i = 0; i < n; i++) if (!terminateds[lastBase + i] && !truncateds[lastBase + i]) bootstrap[lastBase + i] = next[i]!;
+
+    // Reorder time-major → env-major (each env copy's rows contiguous and in time order).
+    const order = new Int32Array(rows);
+    for (let i = 0; i < n; i++) for (let s = 0; s < T; s++) order[i * T + s] = s * n + i;
+    const take = <A extends Float32Array | Int32Array | Uint8Array>(src: A, width: number): A => {
+      const dst = new (src.constructor as new (len: number) => A)(src.length);
+      for (let r = 0; r < rows; r++) dst.set(src.subarray(order[r]! * width, (order[r]! + 1) * width), r * width);
+      return dst;
+    };
+    const envId = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) envId[r] = this.ctx.index * 10_000 + Math.floor(r / T);
+    const batch = createSampleBatch(
+      {
+        [SB.OBS]: take(obs, obsDim),
+        [SB.ACTIONS]: take(actions, discrete ? 1 : actDim),
+        [SB.REWARDS]: take(rewards, 1),
+        [SB.TERMINATEDS]: take(terminateds, 1),
+        [SB.TRUNCATEDS]: take(truncateds, 1),
+        [SB.ACTION_LOGP]: take(logp, 1),
+        [SB.ACTION_DIST_INPUTS]: take(distInputs!, distWidth),
+        [SB.VF_PREDS]: take(vf, 1),
+        [SB.EPS_ID]: take(epsId, 1),
+        [SB.ENV_ID]: envId,
+        [SB.T]: take(t, 1),
+        bootstrapValue: take(bootstrap, 1),
+      },
+      { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
+    );
+    return postprocessAdvantages(batch, { gamma: this.config.gamma, lambda: this.config.lambda, useGae: this.config.useGae, useCritic: this.config.useCritic });
+  }
+
+  async setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Promise<void> {
+    (await this.ready()).setWeights(weights);
+    if (globalVars) this.globalVars = globalVars;
+  }
+
+  async getWeights(): Promise<Float32Array[]> {
+    return (await this.ready()).getWeights();
+  }
+
+  async learnOnBatch(batch: SampleBatch, options: SgdOptions): Promise<LearnResult> {
+    const policy = await this.ready();
+    const stats = options.numSgdIter > 1 || options.sgdMinibatchSize > 0 ? sgdEpochs(policy, batch, { ...options, random: this.random }) : policy.learnOnBatch(batch);
+    return { stats, weights: policy.getWeights(), count: batch.count };
+  }
+
+  async computeGradients(batch: SampleBatch): Promise<GradientsResult> {
+    const { grads, stats } = (await this.ready()).computeGradients(batch);
+    return { grads, stats, count: batch.count };
+  }
+
+  async applyGradients(grads: readonly Float32Array[]): Promise<Float32Array[]> {
+    const policy = await this.ready();
+    policy.applyGradients(grads);
+    return policy.getWeights();
+  }
+
+  async updateKl(sampledKl: number): Promise<number> {
+    return (await this.ready()).updateKl(sampledKl);
+  }
+
+  getMetrics(): EpisodeMetrics[] {
+    const out = this.finished;
+    this.finished = [];
+    return out;
+  }
+
+  async getState(): Promise<WorkerState> {
+    return { policy: (await this.ready()).getState(), filter: this.filter.toState(), globalVars: this.globalVars };
+  }
+
+  async setState(state: WorkerState): Promise<void> {
+    (await this.ready()).setState(state.policy);
+    if (state.filter) this.filter.restore(state.filter);
+    this.globalVars = state.globalVars;
+  }
+}
+
+/** The rollout worker actor class: `actors(RolloutWorker, { count, args: [config] })`. */
+export const RolloutWorker = actorClass(import.meta.url, RolloutWorkerImpl, { items: 'SampleBatch' });
+export type { RolloutWorkerImpl };

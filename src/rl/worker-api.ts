@@ -1,0 +1,89 @@
+/**
+ * The methods of a rollout worker that the RL operators call, as a type, so operators can be written
+ * (and type-checked against `callActor`/`callActors`) independently of the worker's implementation.
+ * `RolloutWorker` (rollout-worker.ts) implements it; a learner is the same class with no envs.
+ */
+import type { ActorGroup } from '../dsl/define.js';
+import type { SampleBatch } from './data/sample-batch.js';
+import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
+import type { FilterState } from './data/filters.js';
+
+/** Everything a rollout worker (or the learner) is built from: plain data, sent to its process. */
+export interface RolloutWorkerConfig {
+  /** Registered environment id, e.g. `CartPole-v1`. */
+  readonly env: string;
+  readonly envConfig: Readonly<Record<string, unknown>>;
+  /** Env copies stepped together (batched inference); 0 for a learner, which samples nothing. */
+  readonly numEnvs: number;
+  /** Steps per env copy in one `sample()`. */
+  readonly rolloutFragmentLength: number;
+  readonly gamma: number;
+  readonly lambda: number;
+  readonly useGae: boolean;
+  readonly useCritic: boolean;
+  readonly policy: PolicyConfig;
+  readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
+  /** Sample with exploration (stochastic actions). */
+  readonly explore: boolean;
+}
+
+/** Variables that drive schedules, sent with the weights (RLlib's global_vars). */
+export interface GlobalVars {
+  /** Env steps sampled so far. */
+  readonly timestep: number;
+}
+
+/** One finished episode, as a worker reports it. */
+export interface EpisodeMetrics {
+  readonly reward: number;
+  readonly length: number;
+}
+
+export interface SgdOptions {
+  readonly numSgdIter: number;
+  /** 0 = one step on the whole batch. */
+  readonly sgdMinibatchSize: number;
+}
+
+export interface LearnResult {
+  readonly stats: LearnerStats;
+  /** The weights after the update, ready to broadcast (saves a round trip). */
+  readonly weights: Float32Array[];
+  readonly count: number;
+}
+
+export interface GradientsResult {
+  readonly grads: Float32Array[];
+  readonly stats: LearnerStats;
+  readonly count: number;
+}
+
+export interface WorkerState {
+  readonly policy: PolicyState;
+  readonly filter: FilterState | undefined;
+  readonly globalVars: GlobalVars;
+}
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface RolloutWorkerApi {
+  /** Endless stream of `sample()` results (the worker's items). */
+  items(): AsyncIterable<SampleBatch>;
+  /** One rollout fragment: `rolloutFragmentLength × numEnvs` env steps, postprocessed (GAE). */
+  sample(): Awaitable<SampleBatch>;
+  setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Awaitable<void>;
+  getWeights(): Awaitable<Float32Array[]>;
+  /** Minibatch SGD on the worker's policy (the learner's job); returns stats and new weights. */
+  learnOnBatch(batch: SampleBatch, options: SgdOptions): Awaitable<LearnResult>;
+  computeGradients(batch: SampleBatch): Awaitable<GradientsResult>;
+  /** Applies gradients; returns the new weights. */
+  applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
+  updateKl(sampledKl: number): Awaitable<number>;
+  /** Drains the episodes finished since the last call. */
+  getMetrics(): Awaitable<EpisodeMetrics[]>;
+  getState(): Awaitable<WorkerState>;
+  setState(state: WorkerState): Awaitable<void>;
+}
+
+/** An actor group of rollout workers (or the learner: a group of one worker with no envs). */
+export type WorkerGroup = ActorGroup<RolloutWorkerApi, [RolloutWorkerConfig]>;
