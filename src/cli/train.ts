@@ -147,6 +147,9 @@ export async function train(argv: string[], out: (line: string) => void = consol
     }
     if (live) status('\r\x1b[2K');
     const state = (await rt.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState;
+    // The learner samples nothing: its observation filter never saw an observation, and it gets no
+    // global vars. Both come from a rollout worker (the one whose filter normalized its samples).
+    const worker = (await rt.backend.call({ group: 'workers', index: 0 }, 'getState', [])) as WorkerState;
     const checkpoint = {
       algorithm: name,
       env,
@@ -160,8 +163,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
         optimizer: state.policy.optimizer.map(encodeFloats),
         extra: state.policy.extra,
       },
-      filter: state.filter ?? null,
-      globalVars: state.globalVars,
+      filter: worker.filter ?? null,
+      globalVars: worker.globalVars,
     };
     writeFileSync(path.join(outDir, 'checkpoint.json'), JSON.stringify(checkpoint));
   } finally {
