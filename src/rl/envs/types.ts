@@ -72,3 +72,32 @@ export interface VectorEnv {
   /** Steps every copy; `actions` is [num] (Discrete, as Int32Array/Float32Array) or [num × actDim] (Box). */
   step(actions: Int32Array | Float32Array): void;
 }
+
+/** `stepInto` flag: the episode reached a terminal state. */
+export const STEP_TERMINATED = 1;
+/** `stepInto` flag: the episode was cut short (time limit). Both flags may be set on one step. */
+export const STEP_TRUNCATED = 2;
+
+/**
+ * The allocation-free fast path that `VectorEnv` steps. Every built-in environment implements it; a
+ * user's environment may (see docs/envs.md) or may implement only `reset`/`step`, in which case
+ * `makeEnv`/`createVectorEnv` wrap it with a generic adapter (`asInPlaceEnv`).
+ *
+ * Observations are written into `out[offset .. offset + obsDim)`; the reward of the latest step is
+ * read from `reward`; `stepInto` returns a bit set of `STEP_TERMINATED | STEP_TRUNCATED` (0 while the
+ * episode runs). No objects are allocated per step.
+ */
+export interface InPlaceEnv extends Env {
+  /** Numbers per observation (the observation space's flat size). */
+  readonly obsDim: number;
+  /** Reward of the latest `stepInto`/`step`. */
+  readonly reward: number;
+  /** Starts an episode (reseeding first when `seed` is given) and writes its first observation. */
+  resetInto(out: Float32Array, offset: number, seed?: number): void;
+  /**
+   * Steps with the action found at `actions[actionOffset]` (Discrete: one number) or
+   * `actions[actionOffset .. actionOffset + actDim)` (Box), writes the next observation, and returns
+   * the step's flags. Actions are not validated here (`step` and `VectorEnv.step` validate).
+   */
+  stepInto(actions: Int32Array | Float32Array, actionOffset: number, out: Float32Array, offset: number): number;
+}
