@@ -6,7 +6,7 @@
 import type { ActorGroup } from '../dsl/define.js';
 import type { SampleBatch } from './data/sample-batch.js';
 import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
-import type { FilterState } from './data/filters.js';
+import type { FilterState, RunningStatState } from './data/filters.js';
 
 /** Everything a rollout worker (or the learner) is built from: plain data, sent to its process. */
 export interface RolloutWorkerConfig {
@@ -81,6 +81,10 @@ export interface RolloutWorkerApi {
   updateKl(sampledKl: number): Awaitable<number>;
   /** Drains the episodes finished since the last call. */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
+  /** The observation filter's state and the statistics gathered since the last sync (then cleared). */
+  flushFilter(): Awaitable<{ readonly state: FilterState; readonly delta: RunningStatState }>;
+  /** Adopts the merged master filter. */
+  syncFilter(master: FilterState): Awaitable<void>;
   getState(): Awaitable<WorkerState>;
   setState(state: WorkerState): Awaitable<void>;
 }

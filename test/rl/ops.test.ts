@@ -437,13 +437,37 @@ describe('standardMetricsReporting', () => {
     });
   });
 
-  test('the default window is 100 episodes', async () => {
+  test('the default window is 100 episodes, unless more new ones arrived (then all of them count, as RLlib)', async () => {
     await withPlan(reportingPlan({}, { workers: 1, episodes: 150 }), async (rt) => {
-      const [r] = await rt.take(1);
-      assert.equal(r!.episodes_this_iter, 150);
-      assert.equal(r!.hist_stats.episode_reward.length, 100);
-      assert.equal(r!.episode_reward_min, 50);
-      assert.equal(r!.episode_reward_mean, (50 + 149) / 2);
+      const [r1, r2] = await rt.take(2);
+      assert.equal(r1!.episodes_this_iter, 150);
+      assert.equal(r1!.hist_stats.episode_reward.length, 150);
+      assert.equal(r1!.episode_reward_min, 0);
+      assert.equal(r1!.episode_reward_mean, 149 / 2);
+      // The second iteration's 150 new episodes (150…299) again outnumber the window.
+      assert.equal(r2!.hist_stats.episode_reward.length, 150);
+      assert.equal(r2!.episode_reward_min, 150);
+    });
+    await withPlan(reportingPlan({}, { workers: 1, episodes: 30 }), async (rt) => {
+      const results = await rt.take(5);
+      // 30 new episodes per iteration, padded with the most recent older ones up to 100.
+      assert.deepEqual(results.map((r) => r.hist_stats.episode_reward.length), [30, 60, 90, 100, 100]);
+      assert.equal(results[4]!.episode_reward_min, 50);
+      assert.equal(results[4]!.episode_reward_max, 149);
+    });
+  });
+
+  test('with MeanStdFilter, every worker adopts the merged observation statistics of all workers each iteration', async () => {
+    await withPlan(reportingPlan({ observationFilter: 'MeanStdFilter' }, { workers: 3, fragment: 4 }), async (rt) => {
+      await rt.take(2);
+      const counts = await Promise.all([0, 1, 2].map((index) => rt.backend.call({ group: 'workers', index }, 'filterCount', [])));
+      // 2 iterations × 3 workers × 4 observations, merged and sent back to every worker.
+      assert.deepEqual(counts, [24, 24, 24]);
+    });
+    await withPlan(reportingPlan({}, { workers: 3, fragment: 4 }), async (rt) => {
+      await rt.take(2);
+      const counts = await Promise.all([0, 1, 2].map((index) => rt.backend.call({ group: 'workers', index }, 'filterCount', [])));
+      assert.deepEqual(counts, [8, 8, 8], 'without the option each worker keeps only its own statistics');
     });
   });
 

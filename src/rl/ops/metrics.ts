@@ -7,6 +7,7 @@
  */
 import type { Stream } from '../../dsl/stream.js';
 import type { StageContext } from '../../ir/contract.js';
+import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../data/filters.js';
 import type { EpisodeMetrics, WorkerGroup } from '../worker-api.js';
 import { LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER, AGENT_STEPS_SAMPLED } from './internal.js';
 
@@ -40,6 +41,26 @@ export interface ReportingOptions {
   readonly minIterTimeS?: number;
   /** Episodes in the smoothing window of the episode statistics (default 100). */
   readonly metricsSmoothingEpisodes?: number;
+  /**
+   * With `MeanStdFilter`, once per iteration the workers' new observation statistics are merged on
+   * the driver and the merged filter is sent back to every worker (RLlib's FilterManager.synchronize).
+   */
+  readonly observationFilter?: 'NoFilter' | 'MeanStdFilter';
+}
+
+/**
+ * Merges the observation statistics the workers gathered since the last sync into a master filter
+ * kept on the driver, and sends the merged filter back to every worker.
+ */
+export function synchronizeFilters<T>(stream: Stream<T>, workers: WorkerGroup): Stream<T> {
+  let master: FilterState | undefined;
+  return stream.forEach(async function synchronizeFilters(item: T, ctx: StageContext): Promise<T> {
+    const flushed = (await ctx.callAll(workers.name, 'flushFilter')) as Array<{ state: FilterState; delta: RunningStatState }>;
+    master ??= createFilter(flushed[0]!.state.kind, flushed[0]!.state.dim).toState();
+    master = mergeFilterDeltas(master, flushed.map((f) => f.delta));
+    await ctx.callAll(workers.name, 'syncFilter', master);
+    return item;
+  });
 }
 
 function mean(xs: readonly number[]): number {
@@ -59,7 +80,7 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
   let iterStart = started;
   let stepsAtIterStart = 0;
 
-  return trainOp
+  const iterations = trainOp
     .filter(function oncePerTimestepsElapsed(_item: T, ctx) {
       if (minSteps <= 0) return true;
       const now = ctx.metrics.get(STEPS_SAMPLED);
@@ -73,11 +94,14 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
       if (lastTime !== undefined && now - lastTime <= minSeconds * 1000) return false;
       lastTime = now;
       return true;
-    })
-    .forEach(
+    });
+  return (options.observationFilter === 'MeanStdFilter' ? synchronizeFilters(iterations, workers) : iterations).forEach(
       async function collectMetrics(_item: T, ctx: StageContext): Promise<ResultDict> {
         const fresh = ((await ctx.callAll(workers.name, 'getMetrics')) as EpisodeMetrics[][]).flat();
-        history = [...history, ...fresh].slice(-window);
+        // RLlib's smoothing: at least `window` episodes, padded with the most recent older ones; when more
+        // new episodes than that arrived, all of them count.
+        const episodes = fresh.length >= window ? fresh : [...history.slice(-(window - fresh.length)), ...fresh];
+        history = episodes.slice(-window);
         episodesTotal += fresh.length;
         iteration++;
         const now = performance.now();
@@ -87,8 +111,8 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
           timers[`${name}_time_ms`] = timer.meanMs;
           if (timer.meanThroughput !== undefined) timers[`${name}_throughput`] = timer.meanThroughput;
         }
-        const rewards = history.map((e) => e.reward);
-        const lengths = history.map((e) => e.length);
+        const rewards = episodes.map((e) => e.reward);
+        const lengths = episodes.map((e) => e.length);
         const result: ResultDict = {
           episode_reward_mean: mean(rewards),
           episode_reward_min: rewards.length ? Math.min(...rewards) : Number.NaN,
