@@ -92,6 +92,11 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
   /**
    * One fragment of `rolloutFragmentLength` steps per env copy. Rows are grouped by env copy, each in
    * time order (the layout GAE expects).
+   *
+   * NOTE: every value is written straight to its final row (env copy i at step s is row i·T + s), in
+   * plain index loops: no time-major scratch to reorder afterwards, no `subarray` views and nothing else
+   * allocated per step except what the policy's `computeActions` returns. Sampling is inference-bound
+   * (spec/limits.md §4), so the worker's own work per step has to stay a few µs (bench/sampling.ts).
    */
   async sample(): Promise<SampleBatch> {
     const policy = await this.ready();
@@ -99,10 +104,9 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     const n = env.num;
     const T = this.config.rolloutFragmentLength;
     const obsDim = env.obsDim;
-    const actDim = actionWidth(env.actionSpace);
     const discrete = env.actionSpace.kind === 'discrete';
+    const actDim = discrete ? 1 : actionWidth(env.actionSpace);
     const rows = n * T;
-    // Time-major scratch buffers, reordered env-major at the end.
     const obs = new Float32Array(rows * obsDim);
     const actions = discrete ? new Int32Array(rows) : new Float32Array(rows * actDim);
     const rewards = new Float32Array(rows);
@@ -115,77 +119,88 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     const bootstrap = new Float32Array(rows);
     let distInputs: Float32Array | undefined;
     let distWidth = 0;
+    const options = { explore: this.config.explore, random: this.random };
+    const { episodeIds, episodeLength, episodeReward } = this;
 
     for (let step = 0; step < T; step++) {
-      const base = step * n;
-      obs.set(env.observations, base * obsDim);
-      const out = policy.computeActions(env.observations, n, { explore: this.config.explore, random: this.random });
+      const envObs = env.observations;
+      for (let i = 0; i < n; i++) {
+        const src = i * obsDim;
+        const dst = (i * T + step) * obsDim;
+        for (let j = 0; j < obsDim; j++) obs[dst + j] = envObs[src + j]!;
+      }
+      const out = policy.computeActions(envObs, n, options);
       if (!distInputs) {
         distWidth = out.distInputs.length / n;
         distInputs = new Float32Array(rows * distWidth);
       }
-      distInputs.set(out.distInputs, base * distWidth);
-      actions.set(out.actions, base * (discrete ? 1 : actDim));
-      logp.set(out.logp, base);
-      vf.set(out.vfPreds, base);
+      const outDist = out.distInputs;
+      const outActions = out.actions;
+      const outLogp = out.logp;
+      const outVf = out.vfPreds;
       for (let i = 0; i < n; i++) {
-        epsId[base + i] = this.episodeIds[i]!;
-        t[base + i] = this.episodeLength[i]!;
+        const r = i * T + step;
+        for (let j = 0; j < distWidth; j++) distInputs[r * distWidth + j] = outDist[i * distWidth + j]!;
+        if (discrete) actions[r] = outActions[i]!;
+        else for (let j = 0; j < actDim; j++) actions[r * actDim + j] = outActions[i * actDim + j]!;
+        logp[r] = outLogp[i]!;
+        vf[r] = outVf[i]!;
+        epsId[r] = episodeIds[i]!;
+        t[r] = episodeLength[i]!;
       }
-      env.step(out.actions);
-      rewards.set(env.rewards, base);
-      terminateds.set(env.terminateds, base);
-      truncateds.set(env.truncateds, base);
-      // Truncated episodes bootstrap from the value of their final observation (filtered, not updated).
+      env.step(outActions);
+      const envRewards = env.rewards;
+      const envTerminateds = env.terminateds;
+      const envTruncateds = env.truncateds;
       let anyTruncated = false;
-      for (let i = 0; i < n; i++) if (env.truncateds[i] && !env.terminateds[i]) anyTruncated = true;
+      for (let i = 0; i < n; i++) {
+        const r = i * T + step;
+        rewards[r] = envRewards[i]!;
+        terminateds[r] = envTerminateds[i]!;
+        truncateds[r] = envTruncateds[i]!;
+        if (envTruncateds[i] && !envTerminateds[i]) anyTruncated = true;
+      }
+      // Truncated episodes bootstrap from the value of their final observation (filtered, not updated).
       if (anyTruncated) {
         const finals = Float32Array.from(env.finalObservations);
         this.filter.apply(finals, n, false);
         const values = policy.value(finals, n);
-        for (let i = 0; i < n; i++) if (env.truncateds[i] && !env.terminateds[i]) bootstrap[base + i] = values[i]!;
+        for (let i = 0; i < n; i++) if (envTruncateds[i] && !envTerminateds[i]) bootstrap[i * T + step] = values[i]!;
       }
       for (let i = 0; i < n; i++) {
-        this.episodeReward[i]! += env.rewards[i]!;
-        this.episodeLength[i]!++;
-        if (env.terminateds[i] || env.truncateds[i]) {
-          this.finished.push({ reward: this.episodeReward[i]!, length: this.episodeLength[i]! });
-          this.episodeReward[i] = 0;
-          this.episodeLength[i] = 0;
-          this.episodeIds[i] = this.newEpisodeId();
+        episodeReward[i]! += envRewards[i]!;
+        episodeLength[i]!++;
+        if (envTerminateds[i] || envTruncateds[i]) {
+          this.finished.push({ reward: episodeReward[i]!, length: episodeLength[i]! });
+          episodeReward[i] = 0;
+          episodeLength[i] = 0;
+          episodeIds[i] = this.newEpisodeId();
         }
       }
       this.filter.apply(env.observations, n, true);
     }
     // The fragment cuts episodes still running: bootstrap them from the value of the next observation.
     const next = policy.value(env.observations, n);
-    const lastBase = (T - 1) * n;
-    for (let i = 0; i < n; i++) if (!terminateds[lastBase + i] && !truncateds[lastBase + i]) bootstrap[lastBase + i] = next[i]!;
-
-    // Reorder time-major → env-major (each env copy's rows contiguous and in time order).
-    const order = new Int32Array(rows);
-    for (let i = 0; i < n; i++) for (let s = 0; s < T; s++) order[i * T + s] = s * n + i;
-    const take = <A extends Float32Array | Int32Array | Uint8Array>(src: A, width: number): A => {
-      const dst = new (src.constructor as new (len: number) => A)(src.length);
-      for (let r = 0; r < rows; r++) dst.set(src.subarray(order[r]! * width, (order[r]! + 1) * width), r * width);
-      return dst;
-    };
+    for (let i = 0; i < n; i++) {
+      const last = i * T + T - 1;
+      if (!terminateds[last] && !truncateds[last]) bootstrap[last] = next[i]!;
+    }
     const envId = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) envId[r] = this.ctx.index * 10_000 + Math.floor(r / T);
+    for (let i = 0; i < n; i++) envId.fill(this.ctx.index * 10_000 + i, i * T, (i + 1) * T);
     const batch = createSampleBatch(
       {
-        [SB.OBS]: take(obs, obsDim),
-        [SB.ACTIONS]: take(actions, discrete ? 1 : actDim),
-        [SB.REWARDS]: take(rewards, 1),
-        [SB.TERMINATEDS]: take(terminateds, 1),
-        [SB.TRUNCATEDS]: take(truncateds, 1),
-        [SB.ACTION_LOGP]: take(logp, 1),
-        [SB.ACTION_DIST_INPUTS]: take(distInputs!, distWidth),
-        [SB.VF_PREDS]: take(vf, 1),
-        [SB.EPS_ID]: take(epsId, 1),
+        [SB.OBS]: obs,
+        [SB.ACTIONS]: actions,
+        [SB.REWARDS]: rewards,
+        [SB.TERMINATEDS]: terminateds,
+        [SB.TRUNCATEDS]: truncateds,
+        [SB.ACTION_LOGP]: logp,
+        [SB.ACTION_DIST_INPUTS]: distInputs!,
+        [SB.VF_PREDS]: vf,
+        [SB.EPS_ID]: epsId,
         [SB.ENV_ID]: envId,
-        [SB.T]: take(t, 1),
-        bootstrapValue: take(bootstrap, 1),
+        [SB.T]: t,
+        bootstrapValue: bootstrap,
       },
       { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
     );
