@@ -16,6 +16,11 @@ export interface PolicyConfig {
   readonly lr: number;
   /** Global-norm gradient clipping; undefined = none. */
   readonly gradClip: number | undefined;
+  /**
+   * Box actions only: the Gaussian's log-std is one free parameter per action dimension instead of a
+   * network output (RLlib's `free_log_std`; default false).
+   */
+  readonly freeLogStd?: boolean;
   readonly loss: LossConfig;
 }
 
