@@ -26,7 +26,16 @@ import { SB, type Column, type SampleBatch } from '../data/sample-batch.js';
 import type { Space } from '../envs/types.js';
 import { Categorical, DiagGaussian, type ActionDistribution } from './distributions.js';
 import { LOSS_STAT_NAMES, ScalarCache, lossAutodiff, lossWithGrads, type LossData, type LossHeads, type LossSettings } from './losses.js';
-import { createMlp, layerVariables, mlpBackward, mlpForward, mlpForwardRecord, ownedVariable, type DenseLayer, type ForwardMode, type GradMode } from './mlp.js';
+import {
+  createMlp,
+  foldTanhWeights,
+  inferenceForward,
+  layerVariables,
+  mlpBackward,
+  mlpForward,
+  mlpForwardRecord,
+  ownedVariable,
+  type InferenceLayer, type DenseLayer, type ForwardMode, type GradMode } from './mlp.js';
 import { loadTf, type Tf } from './tf-backend.js';
 import type { ActionBatch, LearnerStats, Policy, PolicyConfig, PolicyState } from './types.js';
 
@@ -78,6 +87,17 @@ interface Prepared extends LossData {
   readonly targetVar: number;
 }
 
+/** The sampling network (see `ActorCriticPolicy.inference`). */
+interface InferenceNet {
+  readonly trunk: InferenceLayer[];
+  readonly pi: InferenceLayer[];
+  readonly vf: InferenceLayer[];
+  /** Tensors made for it (folded weights), disposed when the weights change. */
+  readonly owned: Tensor[];
+  /** The free log-std, read back once. */
+  readonly logStd: Float32Array | undefined;
+}
+
 function populationVariance(c: ArrayLike<number>, n: number): number {
   if (n === 0) return 0;
   let mean = 0;
@@ -117,7 +137,7 @@ export class ActorCriticPolicy implements Policy {
   private readonly consts: ScalarCache;
   private adamStep = 0;
   private klCoeff: number;
-  private logStdCache: Float32Array | undefined;
+  private inferenceNet: InferenceNet | undefined;
   private disposed = false;
 
   constructor(
@@ -194,43 +214,89 @@ export class ActorCriticPolicy implements Policy {
     return { pi, v };
   }
 
-  private currentLogStd(): Float32Array {
-    if (!this.logStdCache) this.logStdCache = Float32Array.from(this.logStd!.dataSync());
-    return this.logStdCache;
+  /**
+   * The network for sampling and value estimates, rebuilt after each weight change: tanh layers are
+   * folded into fused sigmoid kernels (mlp.ts `foldTanhWeights`); relu networks use the variables
+   * as they are. Also caches the free log-std as a JS array.
+   */
+  private inference(): InferenceNet {
+    if (this.inferenceNet) return this.inferenceNet;
+    const tf = this.tf;
+    const owned: Tensor[] = [];
+    const convert = (layers: readonly DenseLayer[], inputFolded: boolean): { layers: InferenceLayer[]; outputFolded: boolean } => {
+      if (this.config.activation !== 'tanh') {
+        return { layers: layers.map((l) => ({ kernel: l.kernel, bias: l.bias, activation: l.activation === 'relu' ? 'relu' : 'linear' })), outputFolded: false };
+      }
+      const folded = foldTanhWeights(
+        layers.map((l) => ({ ...l, kernel: l.kernel.dataSync() as Float32Array, bias: l.bias.dataSync() as Float32Array })),
+        inputFolded,
+      );
+      const made = folded.layers.map((l, i) => {
+        // Kept: this may run inside the caller's tidy, and the tensors live until the weights change.
+        const kernel = tf.keep(tf.tensor2d(l.kernel, [layers[i]!.inDim, layers[i]!.outDim]));
+        const bias = tf.keep(tf.tensor1d(l.bias));
+        owned.push(kernel, bias);
+        return { kernel, bias, activation: l.activation };
+      });
+      return { layers: made, outputFolded: folded.outputFolded };
+    };
+    const trunk = convert(this.trunk, false);
+    const net: InferenceNet = {
+      trunk: trunk.layers,
+      pi: convert(this.piLayers, trunk.outputFolded).layers,
+      vf: convert(this.vfLayers, trunk.outputFolded).layers,
+      owned,
+      logStd: this.logStd ? Float32Array.from(this.logStd.dataSync() as Float32Array) : undefined,
+    };
+    this.inferenceNet = net;
+    return net;
+  }
+
+  /** Drops the inference network after the weights changed. */
+  private weightsChanged(): void {
+    for (const t of this.inferenceNet?.owned ?? []) t.dispose();
+    this.inferenceNet = undefined;
+  }
+
+  /** Inference forward: policy-head outputs and/or values for `n` observations. Call inside a tidy. */
+  private inferenceForward(x: Float32Array, n: number, withPi: boolean, withValue: boolean): Tensor2D[] {
+    const tf = this.tf;
+    const net = this.inference();
+    const obs = tf.tensor2d(x, [n, this.obsDim]);
+    const feats = net.trunk.length > 0 ? inferenceForward(tf, net.trunk, obs) : obs;
+    const out: Tensor2D[] = [];
+    if (withPi) out.push(inferenceForward(tf, net.pi, feats));
+    if (withValue) out.push(inferenceForward(tf, net.vf, feats));
+    return out;
   }
 
   computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number }): ActionBatch {
     this.live();
-    const tf = this.tf;
     const x = this.checkObs(obs, n);
     const dist = this.dist;
     const logp = new Float32Array(n);
     const actions = dist.kind === 'categorical' ? new Int32Array(n) : new Float32Array(n * dist.actionWidth);
     if (n === 0) return { actions, logp, vfPreds: new Float32Array(0), distInputs: new Float32Array(0) };
-    const [piT, vT] = tf.tidy(() => {
-      const { pi, v } = this.forward(tf.tensor2d(x, [n, this.obsDim]), 'infer', true);
-      return [pi!, v ?? tf.zeros([n, 1])];
-    });
+    const outs = this.tf.tidy(() => this.inferenceForward(x, n, true, this.hasCritic));
     let distInputs: Float32Array;
     let vfPreds: Float32Array;
     try {
-      const out = piT.dataSync() as Float32Array;
-      vfPreds = this.hasCritic ? Float32Array.from(vT.dataSync() as Float32Array) : new Float32Array(n);
-      if (this.freeLogStd) {
+      const out = outs[0]!.dataSync() as Float32Array;
+      vfPreds = this.hasCritic ? Float32Array.from(outs[1]!.dataSync() as Float32Array) : new Float32Array(n);
+      const logStd = this.inference().logStd;
+      if (logStd) {
         // Distribution inputs are [mean…, logStd…] per row (RLlib's layout) even when log-std is free.
         const d = dist.actionWidth;
-        const ls = this.currentLogStd();
         distInputs = new Float32Array(n * 2 * d);
         for (let i = 0; i < n; i++) {
           distInputs.set(out.subarray(i * d, i * d + d), i * 2 * d);
-          distInputs.set(ls, i * 2 * d + d);
+          distInputs.set(logStd, i * 2 * d + d);
         }
       } else {
         distInputs = Float32Array.from(out);
       }
     } finally {
-      piT.dispose();
-      vT.dispose();
+      for (const t of outs) t.dispose();
     }
     dist.sample(distInputs, n, options.explore, options.random, actions, logp);
     return { actions, logp, vfPreds, distInputs };
@@ -240,8 +306,7 @@ export class ActorCriticPolicy implements Policy {
     this.live();
     const x = this.checkObs(obs, n);
     if (!this.hasCritic || n === 0) return new Float32Array(n);
-    const tf = this.tf;
-    const vT = tf.tidy(() => this.forward(tf.tensor2d(x, [n, this.obsDim]), 'infer', true, false).v!);
+    const vT = this.tf.tidy(() => this.inferenceForward(x, n, false, true)[0]!);
     try {
       return Float32Array.from(vT.dataSync() as Float32Array);
     } finally {
@@ -460,7 +525,7 @@ export class ActorCriticPolicy implements Policy {
     const theta = tf.sub(tf.concat(this.vars.map((x) => this.flat1d(x))), update);
     const parts = tf.split(theta, this.sizes);
     this.vars.forEach((x, i) => x.assign(x.rank === 1 ? parts[i]! : tf.reshape(parts[i]!, x.shape)));
-    this.logStdCache = undefined;
+    this.weightsChanged();
   }
 
   learnOnBatch(batch: SampleBatch): LearnerStats {
@@ -520,7 +585,7 @@ export class ActorCriticPolicy implements Policy {
     this.flatten(weights, 'setWeights'); // validates count and sizes
     const tf = this.tf;
     tf.tidy(() => this.vars.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape))));
-    this.logStdCache = undefined;
+    this.weightsChanged();
   }
 
   getState(): PolicyState {
@@ -569,5 +634,6 @@ export class ActorCriticPolicy implements Policy {
     this.adamM.dispose();
     this.adamV.dispose();
     this.consts.dispose();
+    this.weightsChanged();
   }
 }

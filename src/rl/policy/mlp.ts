@@ -263,3 +263,64 @@ export function mlpBackward(
   }
   return { grads, dx: needInputGrad ? d : undefined };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Inference with tanh folded into sigmoid
+
+/** A layer of an inference-only network: `act(x · kernel + bias)` as one fused kernel. */
+export interface InferenceLayer {
+  readonly kernel: Tensor;
+  readonly bias: Tensor;
+  readonly activation: 'sigmoid' | 'relu' | 'linear';
+}
+
+/**
+ * Rewrites the weights of tanh layers so that each becomes ONE fused matMul+bias+sigmoid kernel.
+ * With s = σ(2z) we have tanh(z) = 2s − 1, so a tanh layer can output s instead of h = tanh(z) if
+ * its kernel and bias are doubled, and the next layer, fed s, computes the same z from
+ * h·W + b = s·(2W) + (b − Σ_rows W). `inputFolded`: the input is already such an s. Returns the new
+ * weights (float64 arithmetic, rounded once) and whether the output is an s. Relu and linear layers
+ * keep their activation; only their input correction applies.
+ *
+ * NOTE: why: on wasm the fused sigmoid costs one kernel, a tanh layer costs a fused matMul plus a
+ * slow scalar Tanh kernel (or three extra kernels with `tanh`'s 2σ(2z) − 1), and inference runs once
+ * per env step. The outputs equal the unfolded network's to ≈ 1e-6.
+ */
+export function foldTanhWeights(
+  layers: readonly { readonly kernel: Float32Array; readonly bias: Float32Array; readonly inDim: number; readonly outDim: number; readonly activation: Activation }[],
+  inputFolded: boolean,
+): { layers: { kernel: Float32Array; bias: Float32Array; activation: InferenceLayer['activation'] }[]; outputFolded: boolean } {
+  const out: { kernel: Float32Array; bias: Float32Array; activation: InferenceLayer['activation'] }[] = [];
+  let folded = inputFolded;
+  for (const layer of layers) {
+    const w = Float64Array.from(layer.kernel);
+    const b = Float64Array.from(layer.bias);
+    if (folded) {
+      for (let j = 0; j < layer.outDim; j++) {
+        let col = 0;
+        for (let i = 0; i < layer.inDim; i++) col += w[i * layer.outDim + j]!;
+        b[j]! -= col;
+      }
+      for (let i = 0; i < w.length; i++) w[i]! *= 2;
+    }
+    let activation: InferenceLayer['activation'];
+    if (layer.activation === 'tanh') {
+      for (let i = 0; i < w.length; i++) w[i]! *= 2;
+      for (let j = 0; j < b.length; j++) b[j]! *= 2;
+      activation = 'sigmoid';
+      folded = true;
+    } else {
+      activation = layer.activation;
+      folded = false;
+    }
+    out.push({ kernel: Float32Array.from(w), bias: Float32Array.from(b), activation });
+  }
+  return { layers: out, outputFolded: folded };
+}
+
+/** Forward pass of inference layers: one fused kernel per layer. */
+export function inferenceForward(tf: Tf, layers: readonly InferenceLayer[], x: Tensor): Tensor2D {
+  let h = x;
+  for (const l of layers) h = tf.fused.matMul({ a: h, b: l.kernel, bias: l.bias, activation: l.activation });
+  return h as Tensor2D;
+}

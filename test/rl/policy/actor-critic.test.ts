@@ -63,6 +63,51 @@ describe('inference', () => {
     }
   });
 
+  test('sampling uses the current weights: outputs equal a float64 forward pass of getWeights()', async () => {
+    const tf = await loadTf();
+    for (const over of [{}, { activation: 'relu' as const }, { vfShareLayers: true }]) {
+      const policy = new ActorCriticPolicy(tf, box(OBS_DIM), discrete(2), config(PPO, { hidden: [6, 5], ...over }), 2);
+      try {
+        const check = (what: string): void => {
+          const obs = randomObs(7, 3);
+          const out = policy.computeActions(obs, 7, { explore: false, random: createRng(0) });
+          const w = policy.getWeights();
+          const shapes = policy.weightShapes();
+          const act = (z: number): number => (over.activation === 'relu' ? Math.max(0, z) : Math.tanh(z));
+          const dense = (x: number[], i: number, hidden: boolean): number[] =>
+            Array.from({ length: shapes[i]![1]! }, (_, j) => {
+              let z = w[i + 1]![j]!;
+              x.forEach((xv, k) => (z += xv * w[i]![k * shapes[i]![1]! + j]!));
+              return hidden ? act(z) : z;
+            });
+          for (let r = 0; r < 7; r++) {
+            const x = [...obs.subarray(r * 4, r * 4 + 4)];
+            let logits: number[];
+            let v: number[];
+            if (over.vfShareLayers) {
+              const h = dense(dense(x, 0, true), 2, true);
+              logits = dense(h, 4, false);
+              v = dense(h, 6, false);
+            } else {
+              logits = dense(dense(dense(x, 0, true), 2, true), 4, false);
+              v = dense(dense(dense(x, 6, true), 8, true), 10, false);
+            }
+            assertClose(out.distInputs.subarray(r * 2, r * 2 + 2), logits, 1e-5, `${what} logits row ${r}`);
+            assertClose(out.vfPreds.subarray(r, r + 1), v, 1e-5, `${what} value row ${r}`);
+          }
+        };
+        check('initial');
+        const random = createRng(5);
+        policy.setWeights(policy.getWeights().map((a) => a.map(() => random() - 0.5)));
+        check('after setWeights');
+        policy.learnOnBatch(sampledBatch(policy, 16, 4));
+        check('after learnOnBatch');
+      } finally {
+        policy.dispose();
+      }
+    }
+  });
+
   test('Box actions: Gaussian with [mean, logStd] inputs, unclipped samples; free log-std', async () => {
     for (const freeLogStd of [false, true]) {
       const policy = await createActorCriticPolicy(box(OBS_DIM), box(2, 0.001), config(PPO, { freeLogStd }), 3);

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import {
   createMlp,
+  foldTanhWeights,
+  inferenceForward,
   layerVariables,
   mlpBackward,
   mlpForward,
@@ -99,4 +101,31 @@ test('fast tanh (2σ(2z) − 1 on wasm) matches Math.tanh', async () => {
     const small = tanh(tf, tf.tensor2d([[0.5, -3]]) as Tensor2D).dataSync();
     assertClose(small, [Math.tanh(0.5), Math.tanh(-3)], 1e-6, 'small tensors use the Tanh kernel');
   });
+});
+
+test('tanh layers folded into fused sigmoid kernels compute the same network', async () => {
+  const tf = await loadTf();
+  for (const activation of ['tanh', 'relu'] as Activation[]) {
+    // A trunk, then a head fed by it (input already folded when the trunk is tanh).
+    const trunk = createMlp(tf, [3, 16, 8], { activation, outputActivation: activation, hiddenStd: 1, outputStd: 1, seed: 1 });
+    const head = createMlp(tf, [8, 5, 2], { activation, hiddenStd: 1, outputStd: 1, seed: 2 });
+    try {
+      const plain = (layers: typeof trunk) => layers.map((l) => ({ ...l, kernel: l.kernel.dataSync() as Float32Array, bias: l.bias.dataSync() as Float32Array }));
+      const t = foldTanhWeights(plain(trunk), false);
+      const h = foldTanhWeights(plain(head), t.outputFolded);
+      assert.equal(t.outputFolded, activation === 'tanh');
+      assert.deepEqual(h.layers.map((l) => l.activation), activation === 'tanh' ? ['sigmoid', 'linear'] : ['relu', 'linear']);
+      const random = createRng(4);
+      tf.tidy(() => {
+        const x = tf.tensor2d(Float32Array.from({ length: 30 * 3 }, () => random() * 6 - 3), [30, 3]);
+        const expected = mlpForward(tf, head, mlpForward(tf, trunk, x, 'builtin'), 'builtin').dataSync();
+        const asTensors = (ls: typeof t.layers, shapes: typeof trunk) =>
+          ls.map((l, i) => ({ kernel: tf.tensor2d(l.kernel, [shapes[i]!.inDim, shapes[i]!.outDim]), bias: tf.tensor1d(l.bias), activation: l.activation }));
+        const got = inferenceForward(tf, asTensors(h.layers, head), inferenceForward(tf, asTensors(t.layers, trunk), x)).dataSync();
+        assertClose(got, expected, 1e-5, `${activation} folded`);
+      });
+    } finally {
+      for (const v of [...layerVariables(trunk), ...layerVariables(head)]) v.dispose();
+    }
+  }
 });
