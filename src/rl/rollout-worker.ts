@@ -12,7 +12,7 @@ import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
 import { createRng, deriveSeed } from '../runtime/rng.js';
 import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
-import { createFilter, type ObservationFilter } from './data/filters.js';
+import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
 import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
@@ -241,6 +241,17 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     const out = this.finished;
     this.finished = [];
     return out;
+  }
+
+  /** The observation statistics gathered since the last sync, then clears them (RLlib's get_filters(flush_after)). */
+  flushFilter(): { readonly state: FilterState; readonly delta: RunningStatState } {
+    const state = this.filter.toState();
+    return { state, delta: this.filter.flushDelta() };
+  }
+
+  /** Replaces the observation filter's statistics with the merged master copy (RLlib's sync_filters). */
+  syncFilter(master: FilterState): void {
+    this.filter.sync(master);
   }
 
   async getState(): Promise<WorkerState> {
