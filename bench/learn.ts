@@ -4,8 +4,8 @@
  * The learning benchmarks of issue 3 (RLlib's tuned-example thresholds, spec §4.3, on CartPole-v1 and
  * Pendulum-v1): every tuned example of src/algorithms/tuned.ts is trained, once per seed, through its
  * algorithm's plan with the tuned config, until all its targets are reached or the largest budget is
- * spent. A target is "reward R within T env steps": the smoothed `episode_reward_mean` (over the last
- * `metricsSmoothingEpisodes` episodes, 100 by default) of an iteration reaches R with
+ * spent. A target is "reward R within T env steps": the smoothed `episode_reward_mean` (the mean over
+ * the last 100 episodes: `metricsSmoothingEpisodes` is set to 100) of an iteration reaches R with
  * `timesteps_total` ≤ T. One table row per target and seed: steps and wall time (from the start of the
  * run: actor start, TF.js load and all) to the threshold, or 'not reached' with the best reward seen.
  * The process fails (non-zero exit) if any row fails. Not in CI: a full run takes many minutes.
@@ -61,7 +61,8 @@ export async function trainToTargets(
   if (!algo) throw new Error(`no algorithm '${algorithm}'`);
   const targets = targetsOf(example);
   const budget = Math.max(...targets.map((t) => t.timesteps));
-  const config = algo.config({ ...example.config, env });
+  // The targets are means over the last 100 episodes (RLlib's default smoothing window), whatever the example says.
+  const config = algo.config({ ...example.config, env, metricsSmoothingEpisodes: 100 });
   const plan = await compile(algo.plan(config), { name: `learn-${algorithm}-${env}` });
   const started = performance.now();
   const rt = await run<ResultDict>(plan, { backend, seed });
@@ -125,7 +126,7 @@ export async function main(args: readonly string[], out: (line: string) => void 
   if (examples.length === 0) throw new Error(`no tuned example matches${algos ? ` --algo ${algos.join(',')}` : ''}${env ? ` --env ${env}` : ''}`);
 
   out(`machine: ${machineInfo()}`);
-  out(`backend: ${backend}, seeds: ${seeds.join(', ')}`);
+  out(`backend: ${backend}, seeds: ${seeds.join(', ')}; reward = mean return of the last 100 episodes`);
   const outcomes: TargetOutcome[] = [];
   for (const { algorithm, env: envId, example } of examples) {
     for (const seed of seeds) {
