@@ -15,6 +15,7 @@ import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
 /** Keys shared by every algorithm, with RLlib 1.8's defaults (spec §4.1). */
 export const commonConfig = {
   env: z.string().default('CartPole-v1').describe('registered environment id'),
+  envModule: z.string().optional().describe("module URL that registers a custom env (workers import it); e.g. import.meta.url of your env's module"),
   envConfig: z.record(z.string(), z.unknown()).default({}).describe('plain-data options passed to the environment'),
   numWorkers: z.number().int().min(1).default(2).describe('rollout worker actors (each its own process on the farm backend)'),
   numEnvsPerWorker: z.number().int().min(1).default(1).describe('env copies per worker, stepped together with one batched forward pass'),
@@ -60,6 +61,7 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
   };
   const worker: RolloutWorkerConfig = {
     env: config.env,
+    ...(config.envModule !== undefined ? { envModule: config.envModule } : {}),
     envConfig: config.envConfig,
     numEnvs: config.numEnvsPerWorker,
     rolloutFragmentLength: config.rolloutFragmentLength,

@@ -12,6 +12,11 @@ import type { FilterState, RunningStatState } from './data/filters.js';
 export interface RolloutWorkerConfig {
   /** Registered environment id, e.g. `CartPole-v1`. */
   readonly env: string;
+  /**
+   * URL of the module that registers `env`, for your own environments: worker processes import it
+   * before making the env (the registry is per process). Not needed for the built-in envs.
+   */
+  readonly envModule?: string;
   readonly envConfig: Readonly<Record<string, unknown>>;
   /** Env copies stepped together (batched inference); 0 for a learner, which samples nothing. */
   readonly numEnvs: number;
