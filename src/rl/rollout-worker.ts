@@ -13,7 +13,7 @@ import type { ActorContext } from '../ir/contract.js';
 import { createRng, deriveSeed } from '../runtime/rng.js';
 import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
-import { createVectorEnv, makeEnv } from './envs/index.js';
+import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
 import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
 import type { Policy } from './policy/types.js';
@@ -59,6 +59,8 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
 
   private async ready(): Promise<Policy> {
     this.policyPromise ??= (async () => {
+      // A user's env is registered by its own module; a worker process must import it first.
+      if (this.config.envModule !== undefined) await loadEnv({ id: this.config.env, module: this.config.envModule }, this.config.envConfig);
       const { observation, action } = this.spaces();
       const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'));
       this.policy = policy;
