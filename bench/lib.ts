@@ -189,3 +189,18 @@ export function parseOptions(args: readonly string[], spec: { readonly flags: re
   }
   return { flags, values };
 }
+
+/** The machine's 1/5/15-minute load averages, printed with results (load skews absolute numbers). */
+export function loadAvg(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+}
+
+/** Parses a positive integer option, naming the option on error. */
+export function positiveInt(s: string, name: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${s}'`);
+  return n;
+}

@@ -21,7 +21,6 @@
  * shows the plan's learner round trip (`learn_time_ms`, mean of the last 10 iterations) and the loop's
  * parts.
  */
-import os from 'node:os';
 import { ppo, type PpoConfig } from '../src/algorithms/ppo.js';
 import { compile, run, type Runtime } from '../src/index.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
@@ -31,7 +30,7 @@ import { createActorCriticPolicy } from '../src/rl/policy/actor-critic.js';
 import { backendInfo, loadTf } from '../src/rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../src/rl/policy/types.js';
 import { createRng, deriveSeed } from '../src/runtime/rng.js';
-import { machineInfo, markdownTable, parseOptions, ratio, spread, summarize, type Summary } from './lib.js';
+import { machineInfo, markdownTable, parseOptions, ratio, spread, summarize, type Summary, loadAvg } from './lib.js';
 
 export const description = 'one PPO iteration through the plan (local and farm) vs the same work as a hand-written loop';
 
@@ -258,12 +257,6 @@ export interface PpoIterationResult {
   readonly missed: readonly string[];
 }
 
-function loadAvg(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' / ');
-}
 
 function median(xs: readonly number[]): number {
   return summarize(xs).median;

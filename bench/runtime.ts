@@ -24,21 +24,7 @@ import { actors, compile, fromActors, run, type Runtime } from '../src/index.js'
 import { FarmBackend } from '../src/runtime/farm-backend.js';
 import type { ActorRef } from '../src/ir/contract.js';
 import { BenchActor, makeFloats } from './fixtures.js';
-import {
-  FULL,
-  QUICK,
-  hasTaskset,
-  machineInfo,
-  markdownTable,
-  measureInterleaved,
-  parseOptions,
-  perSecond,
-  pinProcess,
-  ratio,
-  spread,
-  type MeasureOptions,
-  type Summary,
-} from './lib.js';
+import { FULL, QUICK, hasTaskset, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, pinProcess, ratio, spread, type MeasureOptions, type Summary, loadAvg, positiveInt } from './lib.js';
 
 export const description = 'farm backend and plan runtime vs raw child_process.fork IPC (advanced serialization)';
 
@@ -312,15 +298,4 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   return { machine, pin, rows, table };
 }
 
-function loadAvg(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' / ');
-}
 
-function positiveInt(s: string, name: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${s}'`);
-  return n;
-}

@@ -36,20 +36,7 @@ import { RolloutWorker } from '../src/rl/rollout-worker.js';
 import type { RolloutWorkerConfig } from '../src/rl/worker-api.js';
 import { createRng, deriveSeed } from '../src/runtime/rng.js';
 import { DUMMY_SAMPLER_DEFAULTS, DummySampler, type DummySamplerConfig } from './fixtures-rl.js';
-import {
-  FULL,
-  QUICK,
-  machineInfo,
-  markdownTable,
-  measureInterleaved,
-  parseOptions,
-  perSecond,
-  ratio,
-  spread,
-  summarize,
-  type MeasureOptions,
-  type Summary,
-} from './lib.js';
+import { FULL, QUICK, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, ratio, spread, summarize, type MeasureOptions, type Summary, loadAvg, positiveInt } from './lib.js';
 
 export const description = 'rollout worker vs hand-written batched-sampling ceiling; 2 vs 1 farm samplers (dummy policy)';
 
@@ -448,18 +435,7 @@ async function benchScaling(o: MeasureOptions, config: DummySamplerConfig): Prom
   }
 }
 
-function loadAvg(): string {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' / ');
-}
 
-function positiveInt(s: string, name: string): number {
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${s}'`);
-  return n;
-}
 
 export async function main(args: readonly string[] = [], log: (line: string) => void = console.log): Promise<SamplingBenchResult> {
   const opts = parseOptions(args, { flags: ['quick'], values: ['only', 'reps', 'rep-ms'] });
