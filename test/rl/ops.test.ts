@@ -17,6 +17,7 @@ import {
   computeGradients,
   concatBatches,
   globalVars,
+  countSampledSteps,
   parallelRollouts,
   selectExperiences,
   standardizeFields,
@@ -29,7 +30,7 @@ import {
 import type { GradientsResult } from '../../src/rl/worker-api.js';
 import { MetricsContext } from '../../src/runtime/metrics.js';
 import { run, type BackendName, type Runtime } from '../../src/runtime/runtime.js';
-import { FAKE, fakeWorkers, type FakeEvent } from '../fixtures/fake-workers.js';
+import { FAKE, fakeWorkers, rowCount, type FakeEvent } from '../fixtures/fake-workers.js';
 
 /** A driver stage context with real metrics, for calling stage functions directly. */
 function stageContext(metrics = new MetricsContext()): StageContext {
@@ -193,8 +194,26 @@ describe('parallelRollouts', () => {
     });
   }
 
+  test("raw: a ParStream of the workers' samples; actor-side stages, the gather and step counting are the plan's", async () => {
+    const raw = parallelRollouts(fakeWorkers(2, { fragment: 3 }), { mode: 'raw' });
+    const stream = raw.forEach(rowCount).gatherSync().forEach((n: number, ctx) => {
+      ctx.metrics.inc('rows', n);
+      return n;
+    });
+    await withPlan(stream, async (rt) => {
+      assert.deepEqual(await rt.take(4), [3, 3, 3, 3]);
+      assert.equal(rt.metrics.get('rows'), 12);
+      assert.equal(rt.metrics.get('num_steps_sampled'), 0, 'raw mode counts nothing itself');
+    });
+    const counted = parallelRollouts(fakeWorkers(2, { fragment: 3 }), { mode: 'raw' }).gatherAsync().forEach(countSampledSteps);
+    await withPlan(counted, async (rt) => {
+      await rt.take(4);
+      assert.equal(rt.metrics.get('num_steps_sampled'), 12);
+    });
+  });
+
   test('rejects an unknown mode', () => {
-    assert.throws(() => parallelRollouts(fakeWorkers(1), { mode: 'raw' as never }), PlanError);
+    assert.throws(() => parallelRollouts(fakeWorkers(1), { mode: 'bogus' as never }), PlanError);
   });
 });
 

@@ -1,5 +1,5 @@
 /** The RL operators: small functions from streams to streams, built on the DSL. */
-export { parallelRollouts, asyncGradients, computeGradientsOnWorker } from './rollouts.js';
+export { parallelRollouts, asyncGradients, computeGradientsOnWorker, countSampledSteps } from './rollouts.js';
 export type { RolloutMode } from './rollouts.js';
 export { concatBatches, selectExperiences, standardizeFields } from './batching.js';
 export { trainOneStep, computeGradients, averageGradients, applyGradients, updateKL, globalVars } from './training.js';

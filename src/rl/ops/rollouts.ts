@@ -5,7 +5,7 @@
 import { actorStage } from '../../dsl/define.js';
 import { fromActors, type ParStream } from '../../dsl/par-stream.js';
 import type { Stream } from '../../dsl/stream.js';
-import type { ActorStageContext, MetricsView } from '../../ir/contract.js';
+import type { ActorStageContext, MetricsView, StageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
 import { agentSteps, concatSamples } from '../data/index.js';
 import type { AnyBatch, SampleBatch } from '../data/sample-batch.js';
@@ -24,9 +24,14 @@ function countSampled(metrics: MetricsView, batch: AnyBatch): void {
  * - `bulkSync`: one `sample()` from every worker per item, concatenated (a barrier: no prefetch, so
  *   weights broadcast after a train step reach every worker before its next sample: on-policy).
  * - `async`: one worker's `sample()` per item, in completion order, `inFlight` requests per worker.
+ * - `raw`: the workers' samples as a ParStream, for plans that add their own actor-side stages, gather
+ *   and step counting (as DD-PPO does); use `countSampledSteps` on the gathered stream.
  */
-export function parallelRollouts(workers: WorkerGroup, options: { readonly mode: RolloutMode; readonly inFlight?: number }): Stream<SampleBatch> {
+export function parallelRollouts(workers: WorkerGroup, options: { readonly mode: 'raw' }): ParStream<SampleBatch, RolloutWorkerApi>;
+export function parallelRollouts(workers: WorkerGroup, options: { readonly mode: RolloutMode; readonly inFlight?: number }): Stream<SampleBatch>;
+export function parallelRollouts(workers: WorkerGroup, options: { readonly mode: RolloutMode | 'raw'; readonly inFlight?: number }): Stream<SampleBatch> | ParStream<SampleBatch, RolloutWorkerApi> {
   const source = fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>;
+  if (options.mode === 'raw') return source;
   if (options.mode === 'bulkSync') {
     return source.batchAcrossShards().forEach(
       function concatAndCount(batches: SampleBatch[], ctx) {
@@ -46,7 +51,13 @@ export function parallelRollouts(workers: WorkerGroup, options: { readonly mode:
       { out: 'SampleBatch' },
     );
   }
-  throw new PlanError(`parallelRollouts mode must be 'bulkSync' or 'async', got '${String(options.mode)}'`);
+  throw new PlanError(`parallelRollouts mode must be 'bulkSync', 'async' or 'raw', got '${String(options.mode)}'`);
+}
+
+/** Counts the env and agent steps of each batch in the shared metrics (for `raw` rollouts, once gathered). */
+export function countSampledSteps<B extends AnyBatch>(batch: B, ctx: StageContext): B {
+  countSampled(ctx.metrics, batch);
+  return batch;
 }
 
 /** Actor-side: compute gradients on the worker's own sample (A3C). */
