@@ -35,8 +35,16 @@ const POWER = 0.0015;
 abstract class MountainCarBase extends InPlaceEnvBase {
   readonly observationSpace: BoxSpace = box([MIN_POSITION, -MAX_SPEED], [MAX_POSITION, MAX_SPEED]);
   readonly obsDim = 2;
-  abstract readonly maxEpisodeSteps: number;
-  abstract readonly goalVelocity: number;
+  readonly maxEpisodeSteps: number;
+  readonly goalVelocity: number;
+
+  /** Reads the variant's config (unknown keys are errors) with its own default time limit. */
+  constructor(id: string, config: Readonly<Record<string, unknown>> | undefined, maxEpisodeSteps: number) {
+    const c = readEnvConfig(id, config, { goalVelocity: 0, maxEpisodeSteps });
+    super(c.seed);
+    this.maxEpisodeSteps = c.maxEpisodeSteps;
+    this.goalVelocity = c.goalVelocity;
+  }
 
   position = 0;
   velocity = 0;
@@ -73,14 +81,9 @@ export class MountainCarEnv extends MountainCarBase {
   readonly id = 'MountainCar-v0';
   /** 0: accelerate left, 1: don't accelerate, 2: accelerate right. */
   readonly actionSpace: DiscreteSpace = discrete(3);
-  readonly maxEpisodeSteps: number;
-  readonly goalVelocity: number;
 
   constructor(config?: Readonly<Record<string, unknown>>) {
-    const c = readEnvConfig('MountainCar-v0', config, { goalVelocity: 0, maxEpisodeSteps: 200 });
-    super(c.seed);
-    this.maxEpisodeSteps = c.maxEpisodeSteps;
-    this.goalVelocity = c.goalVelocity;
+    super('MountainCar-v0', config, 200);
   }
 
   stepInto(actions: Int32Array | Float32Array, actionOffset: number, out: Float32Array, offset: number): number {
@@ -107,14 +110,9 @@ export class MountainCarContinuousEnv extends MountainCarBase {
   readonly id = 'MountainCarContinuous-v0';
   /** The force, clipped to [−1, 1] by the environment. */
   readonly actionSpace: BoxSpace = box(-1, 1, [1]);
-  readonly maxEpisodeSteps: number;
-  readonly goalVelocity: number;
 
   constructor(config?: Readonly<Record<string, unknown>>) {
-    const c = readEnvConfig('MountainCarContinuous-v0', config, { goalVelocity: 0, maxEpisodeSteps: 999 });
-    super(c.seed);
-    this.maxEpisodeSteps = c.maxEpisodeSteps;
-    this.goalVelocity = c.goalVelocity;
+    super('MountainCarContinuous-v0', config, 999);
   }
 
   stepInto(actions: Int32Array | Float32Array, actionOffset: number, out: Float32Array, offset: number): number {
