@@ -197,6 +197,8 @@ export async function compile<T>(output: Stream<T> | readonly Stream<T>[], optio
       resources: group.resources,
       itemType: def.itemType,
       device: 'cpu',
+      ...(group.prefers ? { prefers: group.prefers } : {}),
+      ...(group.vectorizable ? { vectorizable: group.vectorizable } : {}),
       ...(group.source ? { source: group.source } : {}),
     };
   }

@@ -9,7 +9,7 @@
 import { PlanError } from '../ir/errors.js';
 import { normalizeType } from '../ir/type-expr.js';
 import { DEFINITION, type ActorClassDef, type ActorContext, type StageDef } from '../ir/contract.js';
-import type { ActorResources, SourceLocation } from '../ir/types.js';
+import type { ActorResources, Device, SourceLocation, VectorizableWork } from '../ir/types.js';
 import { captureSource } from './source-location.js';
 
 export interface StageOptions {
@@ -173,6 +173,8 @@ export interface ActorGroup<I = unknown, A extends unknown[] = never[]> {
   readonly count: number;
   readonly args: readonly unknown[];
   readonly resources: ActorResources;
+  readonly prefers: Device | undefined;
+  readonly vectorizable: VectorizableWork | undefined;
   readonly source: SourceLocation | undefined;
 }
 
@@ -183,8 +185,18 @@ export interface ActorGroupOptions<A extends unknown[]> {
   readonly args?: A;
   /** Group name, unique in the plan (default: the class name). */
   readonly name?: string;
-  /** Resources per actor (default `{ cpus: 1, gpus: 0 }`). */
+  /**
+   * Resources per actor (default `{ cpus: 1, gpus: 0 }`). `gpus > 0` demands a GPU: the `place` pass
+   * falls back to the CPU (and says why) when none is usable, or fails with `strict: true`.
+   */
   readonly resources?: Partial<ActorResources>;
+  /** The device the group would rather use (learners: `'gpu'`); placed there only when one is usable. */
+  readonly prefers?: Device;
+  /**
+   * Per-item work the actor can do for many items in one call (e.g. policy inference over env copies):
+   * the `batch` pass picks the rows per call from the cost model (`batch` here fixes it yourself).
+   */
+  readonly vectorizable?: VectorizableWork;
 }
 
 /** Declares a group of `count` actors of a class. */
@@ -195,9 +207,24 @@ export function actors<I, A extends unknown[]>(actorClassDef: ActorClassDef<I, A
   }
   const count = options.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new PlanError(`actor count must be a positive integer, got ${count}`, { source });
-  const resources = { cpus: options.resources?.cpus ?? 1, gpus: options.resources?.gpus ?? 0 };
-  for (const [k, v] of Object.entries(resources)) {
+  const resources: ActorResources = {
+    cpus: options.resources?.cpus ?? 1,
+    gpus: options.resources?.gpus ?? 0,
+    ...(options.resources?.strict ? { strict: true } : {}),
+  };
+  for (const k of ['cpus', 'gpus'] as const) {
+    const v = resources[k];
     if (typeof v !== 'number' || !(v >= 0)) throw new PlanError(`resources.${k} must be a number >= 0, got ${v}`, { source });
+  }
+  if (options.prefers !== undefined && options.prefers !== 'cpu' && options.prefers !== 'gpu') {
+    throw new PlanError(`prefers must be 'cpu' or 'gpu', got ${String(options.prefers)}`, { source });
+  }
+  const work = options.vectorizable;
+  if (work !== undefined) {
+    if (!Number.isInteger(work.items) || work.items < 1) throw new PlanError(`vectorizable.items must be a positive integer, got ${work.items}`, { source });
+    if (work.batch !== undefined && (!Number.isInteger(work.batch) || work.batch < 1)) {
+      throw new PlanError(`vectorizable.batch must be a positive integer, got ${work.batch}`, { source });
+    }
   }
   const name = options.name ?? actorClassDef.displayName;
   if (!/^[\w.-]+$/.test(name)) throw new PlanError(`actor group name '${name}' may only use letters, digits, '_', '.', '-'`, { source });
@@ -208,6 +235,8 @@ export function actors<I, A extends unknown[]>(actorClassDef: ActorClassDef<I, A
     count,
     args: structuredCloneChecked(options.args ?? [], `${name} constructor`, source),
     resources,
+    prefers: options.prefers,
+    vectorizable: work ? { ...work } : undefined,
     source,
   });
 }

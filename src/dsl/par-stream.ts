@@ -146,10 +146,12 @@ export class ParStream<T, A = unknown> {
   gatherAsync(options: { readonly inFlight?: number; readonly batchMs?: number; readonly name?: string } = {}): Stream<T> {
     const source = captureSource();
     const inFlight = options.inFlight ?? 1;
-    const batchMs = options.batchMs ?? 0;
+    const batchMs = options.batchMs;
     if (!Number.isInteger(inFlight) || inFlight < 1) throw new PlanError(`gatherAsync inFlight must be a positive integer, got ${inFlight}`, { source });
-    if (typeof batchMs !== 'number' || !(batchMs >= 0)) throw new PlanError(`gatherAsync batchMs must be >= 0, got ${batchMs}`, { source });
-    return this.gather(K.gatherAsync.kind, 'gatherAsync', { inFlight, batchMs }, (t) => t, options.name, source);
+    if (batchMs !== undefined && (typeof batchMs !== 'number' || !(batchMs >= 0))) throw new PlanError(`gatherAsync batchMs must be >= 0, got ${batchMs}`, { source });
+    // NOTE: an unset batchMs stays absent from the IR (one item per reply), so the `batch` pass can tell
+    // the plan author's choice from a default it may tune.
+    return this.gather(K.gatherAsync.kind, 'gatherAsync', batchMs === undefined ? { inFlight } : { inFlight, batchMs }, (t) => t, options.name, source);
   }
 
   private gather<U>(kind: string, label: string, params: Record<string, unknown>, output: (t: string) => string, name: string | undefined, source: SourceLocation | undefined = captureSource()): Stream<U> {

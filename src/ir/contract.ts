@@ -4,7 +4,7 @@
  * `NOT_READY` sentinel. The DSL creates these values and the runtime consumes them; both import them
  * from here so that neither depends on the other.
  */
-import type { SourceLocation } from './types.js';
+import type { Device, SourceLocation } from './types.js';
 
 /** Marker property of stage and actor-class definitions (a registered symbol, so it survives module copies). */
 export const DEFINITION = Symbol.for('rlflow.definition');
@@ -46,6 +46,17 @@ export interface ActorContext extends Clock {
    * initialization for all workers and the learner, so they start with identical weights).
    */
   readonly rootSeed: number;
+  /**
+   * The device the plan placed this actor on (the `place` pass): load tensor backends for it (`gpu`
+   * means a GPU backend is known to be loadable on this machine).
+   */
+  readonly device: Device;
+  /**
+   * Rows per vectorized call (e.g. envs per policy forward pass) when the actor's group declared
+   * `vectorizable` work: the `batch` pass's choice, or 1 in a plan no pass optimized. Undefined when
+   * the group declared none: the actor decides (all items in one call).
+   */
+  readonly vectorBatch: number | undefined;
   /** Deterministic uniform [0, 1) stream seeded with `seed`. */
   random(): number;
 }

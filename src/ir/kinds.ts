@@ -29,6 +29,11 @@ export interface KindSpec {
   readonly sideEffects: boolean;
   /** Output order depends on timing (completion order of actors or branches). */
   readonly asynchronous?: boolean;
+  /**
+   * True when a node of this kind with these params passes every item through unchanged (the
+   * `cleanup` pass splices such nodes out). Only for one-input, one-output kinds without side effects.
+   */
+  readonly isNoOp?: (params: Readonly<Record<string, unknown>>) => boolean;
   /** Checks kind-specific params; returns a reason when they are invalid. */
   readonly checkParams?: (params: Readonly<Record<string, unknown>>, inputCount: number) => string | undefined;
 }
@@ -122,7 +127,8 @@ export const K = {
     inputs: NONE,
     placement: 'actors',
     stage: 'none',
-    sideEffects: false,
+    // Pulling runs the actor's items(), which advances the actor's state (e.g. a worker's episodes).
+    sideEffects: true,
   }),
   fromItems: registerKind({
     kind: 'rlflow/from-items@1',
@@ -219,8 +225,8 @@ export const K = {
     checkParams: (p) =>
       !isPositiveInt(p['inFlight'])
         ? `inFlight must be a positive integer, got ${String(p['inFlight'])}`
-        : typeof p['batchMs'] !== 'number' || !(p['batchMs'] >= 0)
-          ? `batchMs must be a number >= 0, got ${String(p['batchMs'])}`
+        : p['batchMs'] !== undefined && (typeof p['batchMs'] !== 'number' || !(p['batchMs'] >= 0))
+          ? `batchMs must be a number >= 0 (or absent: one item per reply), got ${String(p['batchMs'])}`
           : undefined,
   }),
   concurrently: registerKind({
@@ -296,7 +302,52 @@ export const K = {
     stage: 'optional',
     sideEffects: true,
   }),
+  fused: registerKind({
+    kind: 'rlflow/fused@1',
+    summary: 'consecutive actor-side stages run as one shard-program segment (one round trip per pull)',
+    inputs: { min: 0, max: 1 },
+    placement: 'actors',
+    stage: 'none',
+    // NOTE: conservative: a fused node is pruned only if none of its members could have effects, and
+    // cleanup never looks inside; fusion runs after cleanup in the default pipeline anyway.
+    sideEffects: true,
+    checkParams: checkFusedParams,
+  }),
 } as const satisfies Record<string, KindSpec>;
+
+/**
+ * One stage inside a fused node: the original node's identity (so errors, `inspect` and traces can
+ * still name it and its source line), its kind, params and stage.
+ */
+export interface FusedMember {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly stage?: { readonly type: 'ref'; readonly ref: { readonly module: string; readonly name: string }; readonly args: readonly unknown[] };
+  readonly output: string;
+  readonly source?: { readonly file: string; readonly line: number; readonly column: number };
+}
+
+/** The members of a fused node (its `stages` param). */
+export function fusedMembers(params: Readonly<Record<string, unknown>>): readonly FusedMember[] {
+  return (params['stages'] as FusedMember[] | undefined) ?? [];
+}
+
+function checkFusedParams(p: Readonly<Record<string, unknown>>, inputCount: number): string | undefined {
+  const members = p['stages'];
+  if (!Array.isArray(members) || members.length < 2) return 'a fused node needs at least 2 member stages in `stages`';
+  for (const [i, m] of (members as FusedMember[]).entries()) {
+    if (!m || typeof m !== 'object' || typeof m.kind !== 'string' || typeof m.id !== 'string') return `member ${i} is not a stage description`;
+    const isSource = m.kind === 'rlflow/from-actors@1';
+    if (isSource && (i !== 0 || inputCount !== 0)) return `member ${i} (${m.name}) is a source, which can only be the first member of an input-less fused node`;
+    if (!isSource && !ELEMENT_KINDS.has(m.kind)) return `member ${i} (${m.name}) has kind ${m.kind}, which cannot run inside a shard program`;
+    const needsStage = m.kind !== 'rlflow/batch@1' && m.kind !== 'rlflow/flatten@1' && !isSource;
+    if (needsStage && m.stage?.type !== 'ref') return `member ${i} (${m.name}) needs a stage reference`;
+  }
+  if ((members as FusedMember[])[0]!.kind === 'rlflow/from-actors@1' && !Array.isArray(p['shards'])) return 'a fused source needs `shards`';
+  return undefined;
+}
 
 /** Node kinds whose stage transforms one element at a time, in order (usable on actors and the driver). */
 export const ELEMENT_KINDS: ReadonlySet<string> = new Set([

@@ -39,7 +39,31 @@ export type Placement =
 /** Resources an actor of a group asks for. */
 export interface ActorResources {
   readonly cpus: number;
+  /** GPUs per actor (fractions share one GPU). A request > 0 is a demand; see `prefers` for a wish. */
   readonly gpus: number;
+  /**
+   * When the inventory cannot satisfy the request, fail (`true`) instead of falling back to the CPU
+   * and saying why in `explain` (the default).
+   */
+  readonly strict?: boolean;
+}
+
+/**
+ * Per-item work an actor can do for many items in one call (policy inference over its env copies).
+ * The actor's builder declares it; the `batch` pass chooses how many rows go into one call.
+ */
+export interface VectorizableWork {
+  /** What is vectorized, for `explain` and `inspect` (e.g. `policy inference`). */
+  readonly what: string;
+  /** Items each actor serves per step (e.g. env copies per worker). */
+  readonly items: number;
+  /** Cost-model entry of one call (fixed cost per call + cost per row), e.g. `policyForward`. */
+  readonly cost: string;
+  /**
+   * Rows per call, chosen by the `batch` pass. Absent: no pass chose, and the actor makes one call per
+   * item (an unoptimized plan does exactly what it says).
+   */
+  readonly batch?: number;
 }
 
 /** An actor group: `count` instances of one registered actor class, each built with `args`. */
@@ -54,6 +78,12 @@ export interface ActorGroupSpec {
   readonly itemType: string;
   /** Device chosen by placement (`cpu` until a placement pass says otherwise). */
   readonly device: Device;
+  /** The device this group would rather run on (learners prefer `gpu`); the `place` pass decides. */
+  readonly prefers?: Device;
+  /** Machine the group runs on, chosen by the `place` pass (`local`: the driver's machine). */
+  readonly host?: string;
+  /** Work the `batch` pass may vectorize. */
+  readonly vectorizable?: VectorizableWork;
   readonly source?: SourceLocation;
 }
 

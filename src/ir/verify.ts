@@ -116,7 +116,7 @@ export function verifyGraph(graph: PlanGraph): VerificationError[] {
           fail('placement', `an actor-side stage on '${node.placement.group}' can only consume a stream of the same group`, node);
         }
       }
-      if (node.kind === K.fromActors.kind && group) {
+      if ((node.kind === K.fromActors.kind || (node.kind === K.fused.kind && node.params['shards'] !== undefined)) && group) {
         const shards = node.params['shards'];
         if (!Array.isArray(shards) || shards.length === 0 || shards.some((s) => !Number.isInteger(s) || s < 0 || s >= group.count)) {
           fail('params', `shards must be actor indexes of group '${group.name}' (0..${group.count - 1}), got ${JSON.stringify(shards)}`, node);

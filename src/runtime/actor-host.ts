@@ -7,7 +7,7 @@
  */
 import { K } from '../ir/kinds.js';
 import { formatActor, type ActorContext, type ActorRef, type Clock } from '../ir/contract.js';
-import type { StageRef } from '../ir/types.js';
+import type { Device, StageRef } from '../ir/types.js';
 import { buildStageFunction, loadActorClass } from './loader.js';
 import { createRng } from './rng.js';
 import { createProcessor, finishThrough, pushThrough, type Processor } from './stage-processor.js';
@@ -21,12 +21,22 @@ export interface ActorSpec {
   readonly rootSeed: number;
   readonly actorClass: StageRef;
   readonly args: readonly unknown[];
+  /** Device the `place` pass chose for the group (default `cpu`). */
+  readonly device?: Device;
+  /** Rows per vectorized call chosen for the group (see `ActorContext.vectorBatch`). */
+  readonly vectorBatch?: number;
 }
 
-/** One step of a shard program: the source (`items()`), or an element stage. */
+/**
+ * One step of a shard program: the source (`items()`), or an element stage. `at` is the id of the IR
+ * node the step came from, when several nodes share one segment (a fused node): a failure names it.
+ */
 export type ProgramOp =
   | { readonly kind: 'source' }
-  | { readonly kind: string; readonly stage?: { readonly ref: StageRef; readonly args: readonly unknown[] }; readonly params: Readonly<Record<string, unknown>> };
+  | { readonly kind: string; readonly stage?: { readonly ref: StageRef; readonly args: readonly unknown[] }; readonly params: Readonly<Record<string, unknown>>; readonly at?: string };
+
+/** Property set on an error thrown by a labelled program step: the id of the member node that threw. */
+export const FAILED_AT = 'rlflowAt';
 
 export interface PullReply {
   readonly items: unknown[];
@@ -45,6 +55,24 @@ interface Program {
  * virtual clock, where a source that never waits makes no time pass, it is what closes the window.
  */
 export const MAX_REPLY_ITEMS = 1024;
+
+/** Source items one pull may consume without producing output before it replies empty. */
+export const MAX_EMPTY_PULL = 16;
+
+/** Marks every error a processor throws with the member node it belongs to. */
+function labelFailures(p: Processor, at: string): Processor {
+  const mark = (e: unknown): never => {
+    if (e !== null && typeof e === 'object') (e as Record<string, unknown>)[FAILED_AT] ??= at;
+    throw e;
+  };
+  return {
+    push: (item) => p.push(item).catch(mark),
+    finish: () => p.finish().catch(mark),
+    get finished() {
+      return p.finished;
+    },
+  };
+}
 
 export class ActorHost {
   private instance: Record<string, unknown> | undefined;
@@ -71,6 +99,8 @@ export class ActorHost {
       ref: this.ref,
       seed: this.spec.seed,
       rootSeed: this.spec.rootSeed,
+      device: this.spec.device ?? 'cpu',
+      vectorBatch: this.spec.vectorBatch,
       random,
       now: () => clock.now(),
       delay: (ms) => clock.delay(ms),
@@ -131,7 +161,8 @@ export class ActorHost {
       }
       const stageOp = op as Exclude<ProgramOp, { kind: 'source' }>;
       const fn = stageOp.stage ? await buildStageFunction(stageOp.stage.ref, stageOp.stage.args) : undefined;
-      processors.push(createProcessor(stageOp.kind, stageOp.params, fn, stageCtx, false));
+      const processor = createProcessor(stageOp.kind, stageOp.params, fn, stageCtx, false);
+      processors.push(stageOp.at === undefined ? processor : labelFailures(processor, stageOp.at));
     }
     this.programs.set(id, { source, processors, sourceDone: false, flushed: false });
   }
@@ -142,13 +173,19 @@ export class ActorHost {
     return p;
   }
 
-  /** Pulls source items through the program until it yields output (and `batchMs` has passed). */
+  /**
+   * Pulls source items through the program until it yields output (and `batchMs` has passed). A pull
+   * that consumed `MAX_EMPTY_PULL` source items without output (a fused filter rejecting them) replies
+   * empty, so the mailbox is not held: calls queued behind it (weights, metrics) get their turn.
+   */
   private async pull(id: string, batchMs: number): Promise<PullReply> {
     const p = this.program(id);
     if (!p.source) throw new Error(`program '${id}' has no source`);
     const start = this.clock.now();
     const items: unknown[] = [];
+    let consumed = 0;
     for (;;) {
+      if (items.length === 0 && consumed >= MAX_EMPTY_PULL) return { items, done: false };
       if (p.sourceDone) {
         if (!p.flushed) {
           p.flushed = true;
@@ -165,6 +202,7 @@ export class ActorHost {
         p.sourceDone = true;
         continue;
       }
+      consumed++;
       items.push(...(await pushThrough(p.processors, [r.value])));
       if (items.length > 0 && (batchMs <= 0 || this.clock.now() - start >= batchMs || items.length >= MAX_REPLY_ITEMS)) return { items, done: false };
     }

@@ -4,7 +4,7 @@
  * runtime turns them into `StageError`s that name the plan node, its source line and the actor.
  */
 import type { ActorRef, Clock } from '../ir/contract.js';
-import type { ActorSpec } from './actor-host.js';
+import { FAILED_AT, type ActorSpec } from './actor-host.js';
 
 /** An error thrown by actor code, as plain data (it may come from another process). */
 export interface RemoteFailure {
@@ -13,6 +13,8 @@ export interface RemoteFailure {
   readonly stack: string | undefined;
   /** The actor's process died; the actor's state is lost. */
   readonly crashed: boolean;
+  /** Id of the fused member stage that threw, when the failing segment ran several stages. */
+  readonly at?: string;
 }
 
 export class RemoteCallError extends Error {
@@ -27,7 +29,10 @@ export class RemoteCallError extends Error {
 }
 
 export function toRemoteFailure(e: unknown, crashed = false): RemoteFailure {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, crashed };
+  if (e instanceof Error) {
+    const at = (e as unknown as Record<string, unknown>)[FAILED_AT];
+    return { name: e.name, message: e.message, stack: e.stack, crashed, ...(typeof at === 'string' ? { at } : {}) };
+  }
   return { name: 'Error', message: String(e), stack: undefined, crashed };
 }
 

@@ -5,7 +5,7 @@
  */
 import { ActorCrashedError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
 import type { PlanGraph } from '../ir/graph.js';
-import { K } from '../ir/kinds.js';
+import { K, fusedMembers } from '../ir/kinds.js';
 import { formatActor, type ActorRef, type StageContext } from '../ir/contract.js';
 import type { NodeAttributes } from '../ir/types.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
@@ -18,12 +18,19 @@ export function placeOf(node: NodeAttributes): PlanPlace {
   return { nodeId: node.id, nodeName: node.name, source: node.source };
 }
 
+/** The place of a fused node's member stage that failed (`at`), so errors point at the plan line the user wrote. */
+function memberPlace(node: NodeAttributes, at: string | undefined): PlanPlace {
+  if (at === undefined || node.kind !== K.fused.kind) return placeOf(node);
+  const member = fusedMembers(node.params).find((m) => m.id === at);
+  return member ? { nodeId: node.id, nodeName: `${member.name} (fused into ${node.name})`, source: member.source } : placeOf(node);
+}
+
 /** Converts anything thrown while running `node` into an rlflow error that names the node. */
 export function errorAt(node: NodeAttributes, e: unknown): RlflowError {
   if (e instanceof RlflowError && e.nodeId !== undefined) return e;
   if (e instanceof RemoteCallError) {
     const f = e.failure;
-    const options = { ...placeOf(node), actor: formatActor(e.actor), remoteStack: f.stack, cause: e };
+    const options = { ...memberPlace(node, f.at), actor: formatActor(e.actor), remoteStack: f.stack, cause: e };
     return f.crashed
       ? new ActorCrashedError(`actor ${formatActor(e.actor)} crashed${e.method.startsWith('$') ? '' : ` during '${e.method}'`}: ${f.message}`, { ...options, hint: 'its state is lost; see the worker output above for why it died' })
       : new StageError(`${f.name}: ${f.message}${e.method.startsWith('$') ? '' : ` (in method '${e.method}')`}`, options);

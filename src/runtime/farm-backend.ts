@@ -13,7 +13,7 @@ import type { ActorSpec } from './actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from './backend.js';
 import { RealClock } from './virtual-clock.js';
 
-type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined } };
+type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined; at?: string } };
 
 const here = import.meta.url;
 const isSourceTree = here.endsWith('.ts');

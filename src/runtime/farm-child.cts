@@ -7,14 +7,16 @@
 interface Host {
   handle(method: string, args: readonly unknown[]): Promise<unknown>;
 }
-type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined } };
+type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined; at?: string } };
 type Callback = (err: null, reply: Reply) => void;
 
 let host: Host | undefined;
 
 function failure(e: unknown): Reply {
+  // `rlflowAt` (actor-host's FAILED_AT): which member of a fused segment threw.
+  const at = e instanceof Error ? (e as Error & { rlflowAt?: unknown }).rlflowAt : undefined;
   return e instanceof Error
-    ? { ok: false, error: { name: e.name, message: e.message, stack: e.stack } }
+    ? { ok: false, error: { name: e.name, message: e.message, stack: e.stack, ...(typeof at === 'string' ? { at } : {}) } }
     : { ok: false, error: { name: 'Error', message: String(e), stack: undefined } };
 }
 

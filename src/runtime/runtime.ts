@@ -106,7 +106,16 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     }
 
     const actors: ActorSpec[] = Object.values(graph.getAttribute('actorGroups')).flatMap((g) =>
-      Array.from({ length: g.count }, (_, index) => ({ group: g.name, index, seed: deriveSeed(seed, g.name, index), rootSeed: seed, actorClass: g.actorClass, args: g.args })),
+      Array.from({ length: g.count }, (_, index) => ({
+        group: g.name,
+        index,
+        seed: deriveSeed(seed, g.name, index),
+        rootSeed: seed,
+        actorClass: g.actorClass,
+        args: g.args,
+        device: g.device,
+        ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
+      })),
     );
     try {
       await backend.start(actors);

@@ -96,7 +96,7 @@ describe('bench ppo-iteration', () => {
 
 describe('bench fixtures-rl', () => {
   test('DummySampler samples a well-formed CartPole fragment', () => {
-    const ctx = { group: 's', index: 0, ref: { group: 's', index: 0 }, seed: 3, rootSeed: 1, random: createRng(3), now: () => 0, delay: async () => undefined };
+    const ctx = { group: 's', index: 0, ref: { group: 's', index: 0 }, seed: 3, rootSeed: 1, device: 'cpu' as const, vectorBatch: undefined, random: createRng(3), now: () => 0, delay: async () => undefined };
     const sampler = new DummySampler.ctor(ctx, { numEnvs: 3, fragmentLength: 40, hidden: [8] });
     const b = sampler.sample();
     assert.equal(b.count, 120);

@@ -42,7 +42,7 @@ outputs n10
 n0 "workers/fromActors" = rlflow/from-actors@1() -> number @workers:cpu {"shards":[0,1]}
 n1 "workers/forEach(scale)" = rlflow/for-each@1(n0) in:number -> number @workers:cpu stage=test/fixtures/counters.ts#scale[3]
 n2 "workers/filter(isEven)" = rlflow/filter@1(n1) in:number -> number @workers:cpu stage=test/fixtures/counters.ts#isEven
-n3 "gatherAsync" = rlflow/gather-async@1(n2) in:unknown -> number @driver {"batchMs":0,"inFlight":2}
+n3 "gatherAsync" = rlflow/gather-async@1(n2) in:unknown -> number @driver {"inFlight":2}
 n4 "duplicate(2)" = rlflow/duplicate@1(n3) in:unknown -> number @driver {"maxSkew":1,"n":2}
 n5 "enqueue(buf)" = rlflow/enqueue@1(n4) in:number -> number @driver {"queue":"buf"}
 n6 "filter(positive)" = rlflow/filter@1(n4.1) in:unknown -> number @driver stage=closure(positive)

@@ -513,10 +513,11 @@ describe('verifyGraph: params', () => {
   });
 
   test('gatherAsync batchMs must be a number >= 0', () => {
-    for (const batchMs of [-1, Number.NaN, '5', undefined]) {
+    for (const batchMs of [-1, Number.NaN, '5', null]) {
       expectErrors(withGatherAsync({ inFlight: 1, batchMs }), [['params', 'n2', /batchMs must be a number >= 0/]]);
     }
     assert.deepEqual(verifyGraph(withGatherAsync({ inFlight: 3, batchMs: 2.5 })), []);
+    assert.deepEqual(verifyGraph(withGatherAsync({ inFlight: 3 })), [], 'absent: one item per reply');
   });
 
   const withConcurrently = (params: Record<string, unknown>) =>

@@ -47,7 +47,7 @@ registerEnv(ENV, (config) => new TickerEnv(typeof config['terminateAt'] === 'num
 
 function context(index: number, rootSeed = 7, group = 'workers'): ActorContext {
   const seed = deriveSeed(rootSeed, group, index);
-  return { group, index, ref: { group, index }, seed, rootSeed, random: createRng(seed), now: () => 0, delay: async () => undefined };
+  return { group, index, ref: { group, index }, seed, rootSeed, device: 'cpu', vectorBatch: undefined, random: createRng(seed), now: () => 0, delay: async () => undefined };
 }
 
 const A2C: LossConfig = { kind: 'a2c', vfLossCoeff: 0.5, entropyCoeff: 0.01 };

@@ -3,7 +3,7 @@
  * their input and push each item through a stage processor; on actors they lower to one shard-program
  * step each. `fromActors` lowers to the program's source step.
  */
-import { ELEMENT_KINDS, K } from '../../ir/kinds.js';
+import { ELEMENT_KINDS, K, fusedMembers } from '../../ir/kinds.js';
 import { NOT_READY } from '../../ir/contract.js';
 import type { NodeAttributes } from '../../ir/types.js';
 import type { ProgramOp } from '../actor-host.js';
@@ -71,3 +71,11 @@ for (const kind of ELEMENT_KINDS) {
   registerProgramLowering(kind, lowerElement);
 }
 registerProgramLowering(K.fromActors.kind, () => [{ kind: 'source' }]);
+
+/** A fused node runs its members' steps in one segment; each step keeps its member's id for errors. */
+registerProgramLowering(K.fused.kind, (node) =>
+  fusedMembers(node.params).map((m): ProgramOp => {
+    if (m.kind === K.fromActors.kind) return { kind: 'source' };
+    return { kind: m.kind, ...(m.stage ? { stage: { ref: m.stage.ref, args: m.stage.args } } : {}), params: m.params, at: m.id };
+  }),
+);

@@ -136,4 +136,4 @@ class AsyncGather implements Operator {
   }
 }
 
-registerOperator(K.gatherAsync.kind, (args): Operator => new AsyncGather(args.rt, args, Number(args.node.params['inFlight']), Number(args.node.params['batchMs'])));
+registerOperator(K.gatherAsync.kind, (args): Operator => new AsyncGather(args.rt, args, Number(args.node.params['inFlight']), Number(args.node.params['batchMs'] ?? 0)));
