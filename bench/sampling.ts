@@ -81,6 +81,8 @@ function actorContext(group: string, index: number, rootSeed: number): ActorCont
     ref: { group, index },
     seed,
     rootSeed,
+    device: 'cpu',
+    vectorBatch: undefined,
     random: createRng(seed),
     now: () => performance.now() - t0,
     delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
