@@ -79,7 +79,8 @@ const argv = [
   ...files,
 ];
 
-const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
+// The optimizer verifies the IR after every pass in tests (RLFLOW_VERIFY, see src/optimizer/manager.ts).
+const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, RLFLOW_VERIFY: process.env.RLFLOW_VERIFY ?? '1' } });
 
 // Ctrl-C reaches the child through the terminal's process group; don't die before it reports.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
