@@ -8,7 +8,7 @@ import { boom, Counter, double, isEven, scale } from '../fixtures/counters.js';
 
 async function fourStagePlan(limit = 6) {
   const group = actors(Counter, { count: 2, args: [0, limit] });
-  return compile(fromActors(group).forEach(double).filter(isEven).forEach(scale, 3).forEach(double).gatherSync());
+  return compile(fromActors(group).forEach(double).filter(isEven).forEach(scale.with(3)).forEach(double).gatherSync());
 }
 
 async function collect(graph: Parameters<typeof run>[0], backend: 'local' | 'farm' = 'local'): Promise<unknown[]> {
