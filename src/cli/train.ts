@@ -7,15 +7,20 @@
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
-import { compile } from '../dsl/compile.js';
+import { compile, type CompiledPlan } from '../dsl/compile.js';
+import { optimize } from '../optimizer/index.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
+import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
+import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
 
-export const trainHelp = `rlflow train <algo> --env <id> [options]
+export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
-Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')}) by running its plan.
+Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')}) by running its plan,
+optimized by the default pass pipeline. A plan file (a module exporting \`plan\`, see docs/inspect.md)
+runs your own plan instead; each item it outputs is printed (result dicts as iteration lines).
   --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
   --workers <n>         rollout worker actors
   --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)
@@ -25,7 +30,8 @@ Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')
   --stop-iters <n>      stop after n iterations
   --config <file.json>  config keys (see docs/algorithms/<algo>.md), applied over the defaults
   --out <dir>           output directory for progress.jsonl and checkpoint.json (default runs/<algo>-<env>-<time>)
-  --quiet               no progress bar, only iteration lines`;
+  --quiet               no progress bar, only iteration lines
+${optimizerHelp}`;
 
 interface Stop {
   readonly reward: number | undefined;
@@ -82,11 +88,13 @@ export async function train(argv: string[], out: (line: string) => void = consol
     config: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
+    ...optimizerOptions,
   });
   const name = positionals[0];
   if (!name) throw new UsageError('name an algorithm: rlflow train <algo> --env <id>');
+  if (!algorithms[name] && looksLikePlanFile(name)) return trainPlanFile(name, values, out);
   const algorithm = algorithms[name];
-  if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')}`);
+  if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
   const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
   const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
@@ -110,7 +118,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backend}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
-  const plan = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
+  const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
+  const plan = await optimizeForCli(compiled, values, out);
   const started = performance.now();
   const rt = await run<ResultDict>(plan, { backend, seed });
   let last: ResultDict | undefined;
@@ -177,5 +186,33 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`  iterations ${last?.training_iteration ?? 0}, env steps ${int(last?.timesteps_total ?? 0)}, wall time ${fmt(secs)} s (${int((last?.timesteps_total ?? 0) / secs)} steps/s)`);
   out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
   out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
+  return 0;
+}
+
+/** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */
+async function trainPlanFile(file: string, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
+  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const seed = intOption(values['seed'], 'seed', 0);
+  const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
+  const compiled: CompiledPlan = await loadPlanFile(file);
+  out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
+  const plan = await optimizeForCli(compiled, values, out);
+  const rt = await run<unknown>(plan, { backend, seed });
+  let count = 0;
+  try {
+    for (;;) {
+      if (iterations !== undefined && count >= iterations) break;
+      const r = await rt.next();
+      if (r.done) break;
+      count++;
+      const v = r.value as Partial<ResultDict> | undefined;
+      if (v && typeof v === 'object' && typeof v.training_iteration === 'number' && typeof v.timesteps_total === 'number') {
+        out(`iter ${String(v.training_iteration).padStart(4)}  steps ${int(v.timesteps_total).padStart(9)}  reward ${fmt(v.episode_reward_mean ?? Number.NaN).padStart(7)}`);
+      } else out(`output ${count}: ${JSON.stringify(r.value, (_k, x: unknown) => (ArrayBuffer.isView(x) ? `<${x.constructor.name}>` : x))?.slice(0, 200)}`);
+    }
+  } finally {
+    await rt.close();
+  }
+  out(`done: ${count} output(s)`);
   return 0;
 }

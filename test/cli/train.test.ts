@@ -190,6 +190,6 @@ describe('rlflow train', () => {
     assert.equal(await main(['train', 'ppo', '--config', bad]), 1);
     assert.match(errors.at(-1)!, /^rlflow train: PlanError: invalid ppo config: 'lr'/);
     assert.equal(await main(['train', 'dqn']), 2);
-    assert.match(errors.at(-1)!, /unknown algorithm 'dqn'[\s\S]*rlflow train <algo> --env <id>/);
+    assert.match(errors.at(-1)!, /unknown algorithm 'dqn'[\s\S]*rlflow train <algo \| plan-file> --env <id>/);
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * `rlflow train`'s optimizer flags and plan files: --explain prints each pass's IR diff, --passes picks
+ * the pipeline, --no-optimize runs the plan as compiled, and a plan file runs a user's plan.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { train } from '../../src/cli/train.js';
+import { UsageError } from '../../src/cli/args.js';
+
+const PLAN_FILE = fileURLToPath(new URL('../fixtures/plan-files/counter-plan.ts', import.meta.url));
+
+async function runTrain(args: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  assert.equal(await train(args, (l) => lines.push(l), () => undefined), 0);
+  return lines;
+}
+
+const OUTPUTS = ['output 1: 0', 'output 2: 4000', 'output 3: 4', 'output 4: 4004', 'output 5: 8', 'output 6: 4008'];
+
+describe('rlflow train: optimizer flags and plan files', () => {
+  test('a plan file runs, optimized, with the same outputs as unoptimized', async () => {
+    const optimized = await runTrain([PLAN_FILE, '--backend', 'local', '--passes', 'cleanup,fuse']);
+    assert.match(optimized[0]!, /^rlflow train .*counter-plan\.ts: plan 'counter-plan' \(5 nodes\), backend local/);
+    assert.match(optimized[1]!, /^optimizer: cleanup \(no change\) → fuse \(6 node\(s\)\); --explain shows what and why$/);
+    assert.deepEqual(optimized.filter((l) => l.startsWith('output ')), OUTPUTS);
+    assert.equal(optimized.at(-1), 'done: 6 output(s)');
+
+    const plain = await runTrain([PLAN_FILE, '--backend', 'local', '--no-optimize']);
+    assert.equal(plain[1], 'optimizer: off (--no-optimize): the plan runs exactly as compiled');
+    assert.deepEqual(plain.filter((l) => l.startsWith('output ')), OUTPUTS);
+  });
+
+  test('--explain prints each pass with its notes and IR diff', async () => {
+    const lines = await runTrain([PLAN_FILE, '--backend', 'local', '--passes', 'cleanup,fuse', '--explain', '--verify', '--stop-iters', '1']);
+    const text = lines.join('\n');
+    assert.match(text, /optimizer pipeline: cleanup → fuse/);
+    assert.match(text, /== fuse: 6 node\(s\) changed \(\+1 −4 ~1\); [\d.]+ ms, verified/);
+    assert.match(text, /· n\d+: fused 4 stages on 'counters' into n\d+: .*\(3 fewer round trips per pull\)/);
+    assert.match(text, /^ {3}- n1 "counters\/forEach\(double\)" = rlflow\/for-each@1\(n0\)/m);
+    assert.match(text, /^ {3}\+ n\d+ "fused\(counters\/fromActors \+ counters\/forEach\(double\) \+ counters\/filter\(isEven\) \+ counters\/forEach\(double\)#2\)" = rlflow\/fused@1\(\)/m);
+    assert.deepEqual(lines.filter((l) => l.startsWith('output ')), OUTPUTS.slice(0, 1));
+  });
+
+  test('bad flags and files are clear errors', async () => {
+    await assert.rejects(runTrain([PLAN_FILE, '--passes', 'fuse', '--no-optimize']), (e: unknown) => e instanceof UsageError && /contradict/.test(e.message));
+    await assert.rejects(runTrain([PLAN_FILE, '--backend', 'local', '--passes', 'fuse,nope']), /unknown pass 'nope'[\s\S]*registered passes: .*cleanup.*fuse/);
+    await assert.rejects(runTrain(['./no-such-plan.ts']), /plan file \.\/no-such-plan\.ts does not exist/);
+  });
+});
