@@ -74,7 +74,13 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
     explore: config.explore,
   };
   return {
-    workers: actors(RolloutWorker, { count: config.numWorkers, args: [worker], name: 'workers' }),
+    // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
+    workers: actors(RolloutWorker, {
+      count: config.numWorkers,
+      args: [worker],
+      name: 'workers',
+      vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
+    }),
     learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner' }),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The rollout worker actor: a vectorized environment and a policy, in one process. `sample()` steps
- * `numEnvs` env copies `rolloutFragmentLength` times with ONE batched forward pass per step (the
- * first-order speed lever, spec/limits.md §4), then postprocesses the fragment (GAE, bootstrapped on
- * truncation and at the fragment's cut). A learner is the same class with `numEnvs: 0`: it only learns
+ * `numEnvs` env copies `rolloutFragmentLength` times with batched forward passes (the first-order
+ * speed lever, spec/limits.md §4): `ctx.vectorBatch` rows per pass, as the `batch` pass chose from the
+ * cost model (all copies in one pass when the group declares no vectorizable work), then postprocesses
+ * the fragment (GAE, bootstrapped on truncation and at the fragment's cut). A learner is the same class with `numEnvs: 0`: it only learns
  * (minibatch SGD), computes or applies gradients, and hands out weights.
  *
  * Its policy starts from a seed shared by every worker of the run (derived from the root seed), so
@@ -62,7 +63,8 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
       // A user's env is registered by its own module; a worker process must import it first.
       if (this.config.envModule !== undefined) await loadEnv({ id: this.config.env, module: this.config.envModule }, this.config.envConfig);
       const { observation, action } = this.spaces();
-      const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'));
+      // The device the place pass chose: a GPU-placed learner loads tfjs-node-gpu or fails; CPU workers never take the GPU.
+      const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device });
       this.policy = policy;
       return policy;
     })();
@@ -89,6 +91,20 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
 
   async *items(): AsyncGenerator<SampleBatch> {
     for (;;) yield await this.sample();
+  }
+
+  /**
+   * Rows per policy forward pass: the group's `vectorBatch` (the `batch` pass's choice, 1 in an
+   * unoptimized plan that declares vectorizable inference), or all env copies in one call when the
+   * group declared none.
+   */
+  private rowsPerCall(n: number): number {
+    const b = this.ctx.vectorBatch;
+    if (b === undefined) return n;
+    if (!Number.isInteger(b) || b < 1) {
+      throw new Error(`worker ${this.ctx.group}[${this.ctx.index}]: vectorBatch must be a positive integer (rows per policy forward pass), got ${String(b)}`);
+    }
+    return Math.min(b, n);
   }
 
   /**
@@ -123,6 +139,10 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     let distWidth = 0;
     const options = { explore: this.config.explore, random: this.random };
     const { episodeIds, episodeLength, episodeReward } = this;
+    const chunk = this.rowsPerCall(n);
+    // Whole-step actions for env.step when inference is split; one call's own output otherwise.
+    const stepActions = chunk < n ? (discrete ? new Int32Array(n) : new Float32Array(n * actDim)) : undefined;
+    let stepOut: Int32Array | Float32Array | undefined;
 
     for (let step = 0; step < T; step++) {
       const envObs = env.observations;
@@ -131,26 +151,36 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         const dst = (i * T + step) * obsDim;
         for (let j = 0; j < obsDim; j++) obs[dst + j] = envObs[src + j]!;
       }
-      const out = policy.computeActions(envObs, n, options);
-      if (!distInputs) {
-        distWidth = out.distInputs.length / n;
-        distInputs = new Float32Array(rows * distWidth);
+      // Per-step inference in calls of `chunk` rows (ActorContext.vectorBatch): each call's outputs go
+      // straight to their rows. Chunks take the env rows in order with one shared random stream, so
+      // a policy that draws per row in row order picks the same actions whatever the chunk size.
+      for (let c0 = 0; c0 < n; c0 += chunk) {
+        const m = Math.min(chunk, n - c0);
+        // A view per chunk (not per row); computeActions allocates its outputs per call anyway.
+        const out = policy.computeActions(m === n ? envObs : envObs.subarray(c0 * obsDim, (c0 + m) * obsDim), m, options);
+        if (!distInputs) {
+          distWidth = out.distInputs.length / m;
+          distInputs = new Float32Array(rows * distWidth);
+        }
+        const outDist = out.distInputs;
+        const outActions = out.actions;
+        const outLogp = out.logp;
+        const outVf = out.vfPreds;
+        for (let k = 0; k < m; k++) {
+          const i = c0 + k;
+          const r = i * T + step;
+          for (let j = 0; j < distWidth; j++) distInputs[r * distWidth + j] = outDist[k * distWidth + j]!;
+          if (discrete) actions[r] = outActions[k]!;
+          else for (let j = 0; j < actDim; j++) actions[r * actDim + j] = outActions[k * actDim + j]!;
+          logp[r] = outLogp[k]!;
+          vf[r] = outVf[k]!;
+          epsId[r] = episodeIds[i]!;
+          t[r] = episodeLength[i]!;
+        }
+        if (stepActions) stepActions.set(outActions, c0 * actDim);
+        else stepOut = outActions;
       }
-      const outDist = out.distInputs;
-      const outActions = out.actions;
-      const outLogp = out.logp;
-      const outVf = out.vfPreds;
-      for (let i = 0; i < n; i++) {
-        const r = i * T + step;
-        for (let j = 0; j < distWidth; j++) distInputs[r * distWidth + j] = outDist[i * distWidth + j]!;
-        if (discrete) actions[r] = outActions[i]!;
-        else for (let j = 0; j < actDim; j++) actions[r * actDim + j] = outActions[i * actDim + j]!;
-        logp[r] = outLogp[i]!;
-        vf[r] = outVf[i]!;
-        epsId[r] = episodeIds[i]!;
-        t[r] = episodeLength[i]!;
-      }
-      env.step(outActions);
+      env.step(stepActions ?? stepOut!);
       const envRewards = env.rewards;
       const envTerminateds = env.terminateds;
       const envTruncateds = env.truncateds;

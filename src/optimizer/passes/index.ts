@@ -1,3 +1,4 @@
 /** The built-in passes, registered on import (see docs/passes.md for each one's contract). */
 export { cleanupPass } from './cleanup.js';
 export { fusePass } from './fuse.js';
+export { batchPass } from './batch.js';
