@@ -5,12 +5,11 @@
  *
  * It uses only the public pass API — the same one the built-in passes use:
  *   - `registerPass` makes it available by name in pipelines (`--passes cleanup,standardize-advantages`);
- *   - `insertBefore` (src/optimizer/rewrite.ts) splices a node into an edge, keeping the IR's invariants;
+ *   - `insertBefore` (one of the graph-surgery helpers in src/optimizer/rewrite.ts) splices a node into an edge, keeping the IR's invariants;
  *   - `ctx.note` explains each decision in `--explain` and `rlflow inspect`.
  * It is idempotent (a second run finds the stage in place and changes nothing), as it declares.
  */
-import { K, inputEdges, registerPass, type Pass, type PlanGraph } from '../../src/index.js';
-import { insertBefore } from '../../src/optimizer/rewrite.js';
+import { K, inputEdges, insertBefore, registerPass, type Pass, type PlanGraph } from '../../src/index.js';
 import { standardizeFields } from '../../src/rl/ops/batching.js';
 
 const STAGE_NAME = 'standardizeFields';
