@@ -53,9 +53,9 @@ export function batchOptions(raw: Readonly<Record<string, unknown>>): BatchOptio
   };
 }
 
-/** µs with at most one decimal (and none from 100 up): the numbers in notes. */
+/** µs for notes: three significant digits or so (1.15, 23.4, 1400). */
 function us(x: number): string {
-  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
 /** A window in ms, rounded to 2 significant digits so plans stay readable (1.4, not 1.4000000000000001). */
@@ -119,7 +119,7 @@ function batchGathers(graph: PlanGraph, ctx: PassContext, options: BatchOptions)
     const perItemAfter = itemUs + (costs.messageUs * itemUs) / (batchMs * 1000);
     const perItemBefore = itemUs + costs.messageUs;
     ctx.note(
-      `gatherAsync over ${groups.map((g) => `'${g}'`).join(', ')}: batchMs ${batchMs} (${options.amortization} × ${us(costs.messageUs)} µs per message, ${costs.origin}), so messaging is ≤ ${us(100 / options.amortization)} % of a reply window. Fast items share a reply: at ${itemUs} µs per item, ${us(perItemBefore)} → ${us(perItemAfter)} µs per item (${(perItemBefore / perItemAfter).toFixed(1)}× faster). Items slower than ${batchMs} ms still go one per reply (unaffected)`,
+      `gatherAsync over ${groups.map((g) => `'${g}'`).join(', ')}: batchMs ${batchMs} (${options.amortization} × ${us(costs.messageUs)} µs per message, ${costs.origin}), so messaging is ≤ ${Number((100 / options.amortization).toPrecision(2))} % of a reply window. Fast items share a reply: at ${itemUs} µs per item, ${us(perItemBefore)} → ${us(perItemAfter)} µs per item (${(perItemBefore / perItemAfter).toFixed(1)}× faster). Items slower than ${batchMs} ms still go one per reply (unaffected)`,
       id,
     );
   }
