@@ -81,7 +81,8 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
       name: 'workers',
       vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
     }),
-    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner' }),
+    // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
+    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
   };
 }
 
