@@ -56,8 +56,12 @@ export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
   const lines = [`plan ${JSON.stringify(attrs.name)} schema=${attrs.schemaVersion}`];
   for (const name of Object.keys(attrs.actorGroups).sort()) {
     const g = attrs.actorGroups[name]!;
+    // Optional placement and batching facts come before the (often long) constructor args.
+    const prefers = g.prefers ? ` prefers:${g.prefers}` : '';
+    const host = g.host ? ` host:${g.host}` : '';
+    const work = g.vectorizable ? ` vectorizable=${stableJson(g.vectorizable)}` : '';
     lines.push(
-      `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device} items:${g.itemType} args=${stableJson(g.args)}`,
+      `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work} args=${stableJson(g.args)}`,
     );
   }
   for (const name of Object.keys(attrs.queues).sort()) {
