@@ -15,7 +15,7 @@
  *            Target: the fused plan ≥ 2× the items/s of the unoptimized one.
  *
  * vectorize  PPO's sampling: the real `RolloutWorker` on CartPole-v1 with PPO's default policy config
- *            (`ppo.config()`: 4-256-256-2 policy and a separate 4-256-256-1 value net, tanh), with 16, 32
+ *            (`ppo.config()`; today 256-256 tanh hidden layers, value net not shared), with 16, 32
  *            and 64 env copies per worker. The unoptimized plan gives the worker `vectorBatch` 1 (one
  *            policy forward per env copy and step); `optimize(plan, { passes: ['batch'] })` gives it the
  *            batch pass's choice (rows per forward from the cost model). Each plan runs on the local
@@ -174,7 +174,8 @@ export interface VectorizeRow {
 
 export interface VectorizeResult {
   readonly fragment: number;
-  readonly hidden: readonly number[];
+  /** The policy's network, from PPO's default config, e.g. `4-256-256 tanh, separate value net`. */
+  readonly network: string;
   readonly rows: readonly VectorizeRow[];
 }
 
@@ -191,11 +192,11 @@ const vectorBatchOf = (g: ActorGroupSpec): number | undefined => (g.vectorizable
 
 async function benchVectorize(o: MeasureOptions, envCounts: readonly number[], fragment: number): Promise<VectorizeResult> {
   const rows: VectorizeRow[] = [];
-  let hidden: readonly number[] = [];
+  let network = '';
   for (const envs of envCounts) {
     // PPO's defaults except the sampling shape; one worker (the bench calls it directly).
     const config = ppo.config({ numWorkers: 1, numEnvsPerWorker: envs, rolloutFragmentLength: fragment, trainBatchSize: envs * fragment });
-    hidden = config.hidden;
+    network = `4-${config.hidden.join('-')} ${config.activation}, ${config.vfShareLayers ? 'value head shared' : 'separate value net'}`;
     const plan = await compile(ppo.plan(config), { name: `bench-optimizer-ppo-${envs}` });
     const { graph: batched } = await optimize(plan, { passes: ['batch'] });
     const groups = [workersGroup(plan.graph), workersGroup(batched)];
@@ -226,7 +227,7 @@ async function benchVectorize(o: MeasureOptions, envCounts: readonly number[], f
       for (const rt of runtimes) await rt.close();
     }
   }
-  return { fragment, hidden, rows };
+  return { fragment, network, rows };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -301,7 +302,7 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
     result.vectorize = v;
     const batchCell = (b: number | undefined): string => (b === undefined ? 'none' : String(b));
     const table = markdownTable(
-      [`vectorize: PPO RolloutWorker.sample(), CartPole-v1, 4-${v.hidden.join('-')} policy + value nets, ${v.fragment} steps per env`, 'vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'ratio (target)'],
+      [`vectorize: PPO RolloutWorker.sample(), CartPole-v1, PPO default nets (${v.network}), ${v.fragment} steps per env`, 'vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'ratio (target)'],
       v.rows.map((r) => [
         `${r.envs} envs per worker (${r.stepsPerSample} steps per sample)`,
         `${batchCell(r.unoptimizedBatch)} → ${batchCell(r.optimizedBatch)}`,
