@@ -36,12 +36,17 @@ import {
   mlpForwardRecord,
   ownedVariable,
   type InferenceLayer, type DenseLayer, type ForwardMode, type GradMode } from './mlp.js';
-import { loadTf, type Tf } from './tf-backend.js';
+import { loadTf, type Tf, type TfDevice } from './tf-backend.js';
 import type { ActionBatch, LearnerStats, Policy, PolicyConfig, PolicyState } from './types.js';
 
 export interface ActorCriticOptions {
-  /** The TF.js namespace (default: `await loadTf()`). */
+  /** The TF.js namespace (default: `await loadTf({ device })`). */
   readonly tf?: Tf;
+  /**
+   * The device the policy must run on (the actor's `ActorContext.device`), passed to `loadTf`: `'gpu'`
+   * fails unless a GPU backend loads. Ignored when `tf` is given.
+   */
+  readonly device?: TfDevice;
   /**
    * How training gradients are computed (default `'manual'`: a hand-written backward pass; `'custom'`:
    * TF.js autodiff with customGrad layers; `'builtin'`: TF.js autodiff throughout). All three give the
@@ -70,7 +75,7 @@ export async function createActorCriticPolicy(
   seed: number,
   options: ActorCriticOptions = {},
 ): Promise<ActorCriticPolicy> {
-  const tf = options.tf ?? (await loadTf());
+  const tf = options.tf ?? (await loadTf(options.device !== undefined ? { device: options.device } : {}));
   return new ActorCriticPolicy(tf, observationSpace, actionSpace, config, seed, options.gradMode ?? 'manual');
 }
 

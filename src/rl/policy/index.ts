@@ -4,7 +4,7 @@
  */
 export type { ActionBatch, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState } from './types.js';
 export { backendInfo, getTf, loadTf } from './tf-backend.js';
-export type { BackendChoice, BackendInfo, LoadTfOptions, Tf } from './tf-backend.js';
+export type { BackendChoice, BackendInfo, LoadTfOptions, Tf, TfDevice } from './tf-backend.js';
 export { createDense, createMlp, denseForward, layerVariables, mlpForward, normalSource, normcKernel } from './mlp.js';
 export type { Activation, DenseLayer, ForwardMode, GradMode } from './mlp.js';
 export { Categorical, DiagGaussian, categoricalTf, clipActions, diagGaussianTf } from './distributions.js';

@@ -13,6 +13,11 @@
  *      installed package's folder (no network).
  *   3. The pure-JS `cpu` backend, with a warning (it is 4–10× slower than wasm).
  * `RLFLOW_TF_BACKEND=auto|node|wasm|cpu` in the environment overrides the default choice.
+ *
+ * `device` (what the `place` pass chose for the calling actor, `ActorContext.device`) narrows this:
+ * `'gpu'` loads `@tensorflow/tfjs-node-gpu` or fails saying so (a GPU-placed actor never silently runs
+ * on the CPU); `'cpu'` never picks tfjs-node-gpu (tfjs-node, else wasm, else cpu), so CPU-placed
+ * workers leave the GPU to the learner. No device: the order above, unchanged.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,6 +28,9 @@ export type Tf = typeof TfModule;
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 
+/** Where the caller's kernels must run (`ActorContext.device`). */
+export type TfDevice = 'cpu' | 'gpu';
+
 export interface LoadTfOptions {
   /**
    * Which backend to load (default: `RLFLOW_TF_BACKEND` from the environment, else `'auto'`).
@@ -30,6 +38,12 @@ export interface LoadTfOptions {
    * Only the first call in a process chooses; later calls get the same namespace.
    */
   readonly backend?: BackendChoice;
+  /**
+   * The device the caller was placed on. `'gpu'` requires `@tensorflow/tfjs-node-gpu` and fails
+   * without it; `'cpu'` skips tfjs-node-gpu. Unlike `backend`, it is checked on every call: asking for
+   * `'gpu'` in a process that already loaded a CPU backend fails (one backend per process).
+   */
+  readonly device?: TfDevice;
   /** Where warnings go (default `console.warn`). */
   readonly warn?: (message: string) => void;
 }
@@ -50,6 +64,11 @@ export interface BackendInfo {
 }
 
 const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+const DEVICES: readonly TfDevice[] = ['cpu', 'gpu'];
+const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+const GPU_HINT =
+  'install @tensorflow/tfjs-node-gpu (it needs an NVIDIA GPU with CUDA and cuDNN; see docs/policies.md), or place the plan ' +
+  'without a GPU (rlflow detects none without that package, so the place pass puts every actor on the CPU)';
 
 interface Loaded {
   readonly tf: Tf;
@@ -71,6 +90,7 @@ export function loadTf(options: LoadTfOptions = {}): Promise<Tf> {
   let choice: BackendChoice;
   try {
     choice = chooseBackend(options);
+    checkDevice(choice, options.device);
   } catch (e) {
     return Promise.reject(e as Error);
   }
@@ -84,7 +104,16 @@ export function loadTf(options: LoadTfOptions = {}): Promise<Tf> {
       loading = undefined;
     });
   }
-  return loading.then((l) => l.tf);
+  return loading.then((l) => {
+    if (options.device === 'gpu' && l.info.device !== 'gpu') {
+      throw new Error(
+        `device 'gpu' requested, but this process already runs TensorFlow.js on the CPU (${l.info.package}, backend '${l.info.name}'): ` +
+          'one process has one backend, and an actor placed on the GPU must not silently run on the CPU\n' +
+          '  hint: run actors on different devices in separate processes (the farm backend, the default of rlflow train), or place every actor on one device',
+      );
+    }
+    return l.tf;
+  });
 }
 
 /** The backend in use, or undefined before `loadTf()` has finished. */
@@ -104,6 +133,20 @@ function chooseBackend(options: LoadTfOptions): BackendChoice {
     throw new Error(`unknown TensorFlow.js backend '${raw}' (RLFLOW_TF_BACKEND or loadTf({ backend })): use one of ${BACKEND_CHOICES.join(', ')}`);
   }
   return raw as BackendChoice;
+}
+
+function checkDevice(choice: BackendChoice, device: TfDevice | undefined): void {
+  if (device === undefined) return;
+  if (!(DEVICES as readonly string[]).includes(device)) throw new Error(`unknown device '${String(device)}' (loadTf({ device })): use one of ${DEVICES.join(', ')}`);
+  if (device === 'gpu' && (choice === 'wasm' || choice === 'cpu')) {
+    throw new Error(`device 'gpu' requested, but TensorFlow.js backend '${choice}' (RLFLOW_TF_BACKEND or loadTf({ backend })) runs on the CPU\n  hint: unset RLFLOW_TF_BACKEND or set it to 'auto' or 'node'; ${GPU_HINT}`);
+  }
+}
+
+/** Whether tfjs-node's backend really runs on a GPU (tfjs-node-gpu falls back to the CPU when CUDA sees none). */
+function usesGpu(tf: Tf): boolean {
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: unknown };
+  return backend.isUsingGpuDevice === true;
 }
 
 function messageOf(e: unknown): string {
@@ -139,7 +182,9 @@ async function load(choice: BackendChoice, options: LoadTfOptions): Promise<Load
   if (choice === 'auto' || choice === 'node') {
     // libtensorflow logs CPU-feature notices at startup unless told not to.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    // A GPU actor takes only the GPU package; a CPU actor never takes it (it would claim GPU memory).
+    const packages = options.device === 'gpu' ? [GPU_PACKAGE] : options.device === 'cpu' ? ['@tensorflow/tfjs-node'] : [GPU_PACKAGE, '@tensorflow/tfjs-node'];
+    for (const pkg of packages) {
       const { mod, reason } = await tryImport(pkg);
       if (!mod) {
         reasons.push(reason!);
@@ -150,10 +195,17 @@ async function load(choice: BackendChoice, options: LoadTfOptions): Promise<Load
         if (tf.getBackend() !== 'tensorflow') await tf.setBackend('tensorflow');
         await tf.ready();
         silenceCpuBanner(tf);
-        return { tf, info: { name: tf.getBackend(), device: pkg.endsWith('-gpu') ? 'gpu' : 'cpu', package: pkg } };
+        const device = pkg === GPU_PACKAGE && usesGpu(tf) ? 'gpu' : 'cpu';
+        if (options.device === 'gpu' && device !== 'gpu') {
+          throw new Error(`${GPU_PACKAGE} loaded, but libtensorflow found no usable CUDA device (check nvidia-smi and CUDA_VISIBLE_DEVICES)`);
+        }
+        return { tf, info: { name: tf.getBackend(), device, package: pkg } };
       } catch (e) {
         reasons.push(`${pkg}: ${messageOf(e)}`);
       }
+    }
+    if (options.device === 'gpu') {
+      throw new Error(`device 'gpu' requested (the place pass put this actor on a GPU), but ${GPU_PACKAGE} could not be loaded (${reasons.join('; ')}); refusing to run it on the CPU\n  hint: ${GPU_HINT}`);
     }
     if (choice === 'node') {
       throw new Error(`TensorFlow.js backend 'node' requested but no tfjs-node package could be loaded (${reasons.join('; ')})`);

@@ -14,10 +14,10 @@ import { backendInfo, getTf, loadTf } from '../../../src/rl/policy/tf-backend.js
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./fixtures/load-tf-child.ts', import.meta.url));
 
-async function child(choice: string): Promise<{ stdout: string; stderr: string; result: Record<string, unknown> }> {
+async function child(choice: string, device?: 'cpu' | 'gpu'): Promise<{ stdout: string; stderr: string; result: Record<string, unknown> }> {
   const env = { ...process.env };
   delete env.RLFLOW_TF_BACKEND;
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CHILD, choice], { env, timeout: 60_000 });
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CHILD, choice, ...(device ? [device] : [])], { env, timeout: 60_000 });
   const line = stdout.trim().split('\n').pop()!;
   return { stdout, stderr, result: JSON.parse(line) as Record<string, unknown> };
 }
@@ -67,5 +67,32 @@ describe('loadTf', () => {
       assert.deepEqual(byDefault.result.info, wasm.result.info, 'without tfjs-node the default is wasm');
       assert.match(String(node.result.error), /backend 'node' requested but no tfjs-node package could be loaded/);
     }
+  });
+
+  test("device 'gpu' never silently runs on the CPU: it needs tfjs-node-gpu, and says so", async (t) => {
+    if (installed('@tensorflow/tfjs-node-gpu')) {
+      t.skip('@tensorflow/tfjs-node-gpu is installed here: the missing-package path cannot be shown');
+      return;
+    }
+    // A fresh process (loadTf chooses once per process), then the same request here, where TF.js is already loaded on the CPU.
+    const fresh = await child('default', 'gpu');
+    assert.equal(fresh.result.info, undefined, 'no backend was loaded');
+    assert.match(String(fresh.result.error), /device 'gpu' requested .*but @tensorflow\/tfjs-node-gpu could not be loaded .*refusing to run it on the CPU/);
+    assert.match(String(fresh.result.error), /hint: install @tensorflow\/tfjs-node-gpu \(it needs an NVIDIA GPU with CUDA/);
+    await loadTf();
+    await assert.rejects(loadTf({ device: 'gpu' }), /device 'gpu' requested, but this process already runs TensorFlow\.js on the CPU.*\n {2}hint: run actors on different devices in separate processes/s);
+    // A backend that cannot run on a GPU contradicts the device.
+    await assert.rejects(loadTf({ backend: 'wasm', device: 'gpu' }), /device 'gpu' requested, but TensorFlow\.js backend 'wasm'.*runs on the CPU/);
+    await assert.rejects(loadTf({ device: 'tpu' as never }), /unknown device 'tpu'.*cpu, gpu/);
+  });
+
+  test("device 'cpu' never picks tfjs-node-gpu, and a CPU request is served once loaded", async () => {
+    const cpu = await child('default', 'cpu');
+    const info = cpu.result.info as { device: string; package: string };
+    assert.equal(info.device, 'cpu');
+    assert.notEqual(info.package, '@tensorflow/tfjs-node-gpu');
+    if (!installed('@tensorflow/tfjs-node')) assert.equal(info.package, '@tensorflow/tfjs-backend-wasm', 'without tfjs-node: wasm');
+    assert.deepEqual(cpu.result.sum, [4, 6]);
+    assert.equal(await loadTf({ device: 'cpu' }), await loadTf());
   });
 });
