@@ -43,6 +43,24 @@ export interface PullReply {
   readonly done: boolean;
 }
 
+/** When an actor received, started and finished a call, in epoch ms of its process (see `epochMs`). */
+export interface CallTiming {
+  readonly receivedAt: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** A call's result with its timing (for run traces). */
+export interface TimedReply {
+  readonly value: unknown;
+  readonly timing: CallTiming;
+}
+
+/** Wall-clock epoch ms with sub-ms precision: comparable between the driver's and the workers' processes on one machine. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 interface Program {
   readonly source: AsyncIterator<unknown> | undefined;
   readonly processors: Processor[];
@@ -111,7 +129,21 @@ export class ActorHost {
 
   /** Runs a call after every earlier call has finished (the actor's mailbox). */
   handle(method: string, args: readonly unknown[]): Promise<unknown> {
-    const run = this.mailbox.then(() => this.dispatch(method, args));
+    return this.enqueue(() => this.dispatch(method, args));
+  }
+
+  /** As `handle`, also reporting when the call arrived, started and ended (for run traces). */
+  handleTimed(method: string, args: readonly unknown[]): Promise<TimedReply> {
+    const receivedAt = epochMs();
+    return this.enqueue(async () => {
+      const startedAt = epochMs();
+      const value = await this.dispatch(method, args);
+      return { value, timing: { receivedAt, startedAt, endedAt: epochMs() } };
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mailbox.then(fn);
     this.mailbox = run.catch(() => undefined);
     return run;
   }

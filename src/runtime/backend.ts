@@ -4,7 +4,7 @@
  * runtime turns them into `StageError`s that name the plan node, its source line and the actor.
  */
 import type { ActorRef, Clock } from '../ir/contract.js';
-import { FAILED_AT, type ActorSpec } from './actor-host.js';
+import { FAILED_AT, type ActorSpec, type TimedReply } from './actor-host.js';
 
 /** An error thrown by actor code, as plain data (it may come from another process). */
 export interface RemoteFailure {
@@ -48,6 +48,11 @@ export interface ActorBackend {
    * Rejects with `RemoteCallError`.
    */
   call(actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown>;
+  /**
+   * Optional, used only while a run is traced: as `call`, also reporting when the actor received,
+   * started and finished the call. Without it, traces show calls as the driver saw them.
+   */
+  callTimed?(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply>;
   /** Number of calls sent and not yet answered. */
   inFlight(): number;
   /** Whether anything scheduled (a timer) can still happen without new calls. */

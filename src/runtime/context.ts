@@ -8,11 +8,13 @@ import type { PlanGraph } from '../ir/graph.js';
 import { K, fusedMembers } from '../ir/kinds.js';
 import { formatActor, type ActorRef, type StageContext } from '../ir/contract.js';
 import type { NodeAttributes } from '../ir/types.js';
+import type { CallTiming } from './actor-host.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
 import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
 import { createRng, deriveSeed } from './rng.js';
+import type { TraceRecorder } from './trace.js';
 
 export function placeOf(node: NodeAttributes): PlanPlace {
   return { nodeId: node.id, nodeName: node.name, source: node.source };
@@ -82,6 +84,8 @@ export class RuntimeContext {
     readonly graph: PlanGraph,
     readonly backend: ActorBackend,
     readonly seed: number,
+    /** Records the run when it is traced (`run(plan, { trace })`). */
+    readonly trace?: TraceRecorder,
   ) {
     this.driverRandom = createRng(deriveSeed(seed, 'driver'));
     const producers = new Map<string, number>();
@@ -120,11 +124,31 @@ export class RuntimeContext {
 
   /** Calls an actor method on behalf of `node`; failures name the node and the actor. */
   async call(node: NodeAttributes, actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    if (this.trace) return this.tracedCall(this.trace, node, actor, method, args);
     try {
       return await this.backend.call(actor, method, args);
     } catch (e) {
       throw errorAt(node, e);
     } finally {
+      this.progress.bump();
+    }
+  }
+
+  /** `call`, recorded in the trace, with the actor's own timing when the backend reports it. */
+  private async tracedCall(trace: TraceRecorder, node: NodeAttributes, actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    const span = trace.beginCall(node, actor, method, args);
+    let timing: CallTiming | undefined;
+    let error: unknown;
+    try {
+      if (!this.backend.callTimed) return await this.backend.call(actor, method, args);
+      const reply = await this.backend.callTimed(actor, method, args);
+      timing = reply.timing;
+      return reply.value;
+    } catch (e) {
+      error = e;
+      throw errorAt(node, e);
+    } finally {
+      span.end(timing, error);
       this.progress.bump();
     }
   }

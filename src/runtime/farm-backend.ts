@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import workerFarm from 'worker-farm';
 import { formatActor, type ActorRef } from '../ir/contract.js';
-import type { ActorSpec } from './actor-host.js';
+import type { ActorSpec, TimedReply } from './actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from './backend.js';
 import { RealClock } from './virtual-clock.js';
 
@@ -103,7 +103,7 @@ export class FarmBackend implements ActorBackend {
             },
           },
           childPath,
-          ['start', 'call'],
+          ['start', 'call', 'callTimed'],
         );
         this.workers.set(formatActor(ref), worker);
         const reply = await this.send(worker, 'start', [spec, workerUrl], 'constructor');
@@ -112,7 +112,7 @@ export class FarmBackend implements ActorBackend {
     );
   }
 
-  private send(worker: Worker, fn: 'start' | 'call', args: unknown[], method: string): Promise<unknown> {
+  private send(worker: Worker, fn: 'start' | 'call' | 'callTimed', args: unknown[], method: string): Promise<unknown> {
     // After close, worker-farm would fork a fresh child for a new call: refuse instead.
     if (this.closed) return Promise.reject(new RemoteCallError({ name: 'Error', message: 'the farm backend is closed', stack: undefined, crashed: false }, worker.ref, method));
     if (worker.crashed) return Promise.reject(new RemoteCallError(worker.crashed, worker.ref, method));
@@ -138,6 +138,12 @@ export class FarmBackend implements ActorBackend {
     const worker = this.workers.get(formatActor(actor));
     if (!worker) return Promise.reject(new RemoteCallError(toRemoteFailure(new Error(`no actor ${formatActor(actor)}`)), actor, method));
     return this.send(worker, 'call', [method, args], method);
+  }
+
+  callTimed(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply> {
+    const worker = this.workers.get(formatActor(actor));
+    if (!worker) return Promise.reject(new RemoteCallError(toRemoteFailure(new Error(`no actor ${formatActor(actor)}`)), actor, method));
+    return this.send(worker, 'callTimed', [method, args], method) as Promise<TimedReply>;
   }
 
   /** Process ids of the workers, by actor (for tests and diagnostics). */

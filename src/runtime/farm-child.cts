@@ -1,11 +1,13 @@
 /**
  * The module worker-farm loads in each worker process (worker-farm requires CommonJS). It imports the
- * ESM actor host and answers two calls: `start(spec, workerUrl)` creates this process's actor, and
- * `call(method, args)` runs one call through the actor's mailbox. Replies are `{ ok, value | error }`;
+ * ESM actor host and answers its calls: `start(spec, workerUrl)` creates this process's actor,
+ * `call(method, args)` runs one call through the actor's mailbox, and `callTimed` does the same reporting
+ * when the call ran (only while a run is traced). Replies are `{ ok, value | error }`;
  * errors travel as plain data with their stack so the driver can show where in the worker they arose.
  */
 interface Host {
   handle(method: string, args: readonly unknown[]): Promise<unknown>;
+  handleTimed(method: string, args: readonly unknown[]): Promise<unknown>;
 }
 type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined; at?: string } };
 type Callback = (err: null, reply: Reply) => void;
@@ -47,6 +49,18 @@ export function call(method: string, args: readonly unknown[], cb: Callback): vo
     return;
   }
   host.handle(method, args).then(
+    (value) => reply(cb, { ok: true, value }),
+    (e: unknown) => reply(cb, failure(e)),
+  );
+}
+
+/** As `call`, replying `{ value, timing }` with when the actor received, started and finished it (run traces). */
+export function callTimed(method: string, args: readonly unknown[], cb: Callback): void {
+  if (!host) {
+    reply(cb, failure(new Error('actor not started in this worker process')));
+    return;
+  }
+  host.handleTimed(method, args).then(
     (value) => reply(cb, { ok: true, value }),
     (e: unknown) => reply(cb, failure(e)),
   );

@@ -5,7 +5,7 @@
  * deterministically and steppably. Use it to debug a plan and in tests.
  */
 import { formatActor, type ActorRef } from '../ir/contract.js';
-import { ActorHost, type ActorSpec } from './actor-host.js';
+import { ActorHost, type ActorSpec, type TimedReply } from './actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend } from './backend.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -27,12 +27,20 @@ export class LocalBackend implements ActorBackend {
     }
   }
 
-  async call(actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+  call(actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    return this.invoke(actor, method, args, (host, cloned) => host.handle(method, cloned));
+  }
+
+  async callTimed(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply> {
+    return this.invoke(actor, method, args, (host, cloned) => host.handleTimed(method, cloned));
+  }
+
+  private async invoke<T>(actor: ActorRef, method: string, args: readonly unknown[], handle: (host: ActorHost, args: readonly unknown[]) => Promise<T>): Promise<T> {
     const host = this.hosts.get(formatActor(actor));
     if (!host) throw new RemoteCallError(toRemoteFailure(new Error(`no actor ${formatActor(actor)}`)), actor, method);
     this.pending++;
     try {
-      const result = await host.handle(method, structuredClone(args));
+      const result = await handle(host, structuredClone(args));
       return structuredClone(result);
     } catch (e) {
       throw new RemoteCallError(toRemoteFailure(e), actor, method);

@@ -21,6 +21,7 @@ import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
 import { operatorFactory } from './registry.js';
 import { deriveSeed } from './rng.js';
 import { chainEndingAt } from './shard-reader.js';
+import type { TraceRecorder } from './trace.js';
 import './operators/index.js';
 
 export type BackendName = 'local' | 'farm';
@@ -30,6 +31,8 @@ export interface RuntimeOptions {
   readonly backend?: BackendName | ActorBackend;
   /** Root seed for every actor's and the driver's randomness (default 0). */
   readonly seed?: number;
+  /** Records the run (node pulls, actor calls) for `recorder.writeChromeTrace(file)`; see trace.ts. */
+  readonly trace?: TraceRecorder;
 }
 
 /** One node's activity during a `step()`. */
@@ -55,12 +58,13 @@ export function createBackend(backend: BackendName | ActorBackend | undefined): 
 }
 
 /** Wraps an operator: failures name the node; each output counts as progress and as step activity. */
-function instrument(node: NodeAttributes, op: Operator, rt: RuntimeContext): Operator {
+function instrument(node: NodeAttributes, op: Operator, rt: RuntimeContext, port: number): Operator {
+  const inner = rt.trace ? traced(rt.trace, node, op, port) : op;
   return {
     async pull(block: boolean): Promise<PullResult> {
       let r: PullResult;
       try {
-        r = await op.pull(block);
+        r = await inner.pull(block);
       } catch (e) {
         throw errorAt(node, e);
       }
@@ -69,6 +73,24 @@ function instrument(node: NodeAttributes, op: Operator, rt: RuntimeContext): Ope
         rt.progress.bump();
       }
       return r;
+    },
+  };
+}
+
+/** Records every pull of `node`'s `port` on its trace track (the track keeps the ones worth keeping). */
+function traced(trace: TraceRecorder, node: NodeAttributes, op: Operator, port: number): Operator {
+  const track = trace.pullTrack(node, port);
+  return {
+    async pull(block: boolean): Promise<PullResult> {
+      const start = trace.now();
+      try {
+        const r = await op.pull(block);
+        track.pulled(start, r === NOT_READY ? 'not ready' : r === DONE ? 'done' : 'item', block);
+        return r;
+      } catch (e) {
+        track.pulled(start, 'error', block);
+        throw e;
+      }
     },
   };
 }
@@ -91,7 +113,8 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     if (outputs.length !== 1) throw new PlanError(`the runtime runs plans with exactly one output; this one has ${outputs.length}`, { hint: 'combine outputs with concurrently()' });
     const seed = options.seed ?? 0;
     const backend = createBackend(options.backend);
-    const rt = new RuntimeContext(graph, backend, seed);
+    options.trace?.attach(graph, backend.name, typeof backend.callTimed === 'function');
+    const rt = new RuntimeContext(graph, backend, seed, options.trace);
 
     const ports = new Map<string, Operator[]>();
     for (const id of topologicalOrder(graph)) {
@@ -102,7 +125,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
       const inputs = spec.gathersFromActors ? [] : edges.map((e) => ports.get(e.from)![e.fromPort]!);
       const chains = spec.gathersFromActors ? edges.map((e) => chainEndingAt(rt, e.from)) : [];
       const made = await operatorFactory(node)({ node, inputs, chains, rt });
-      ports.set(id, (Array.isArray(made) ? made : [made]).map((op) => instrument(node, op, rt)));
+      ports.set(id, (Array.isArray(made) ? made : [made]).map((op, port) => instrument(node, op, rt, port)));
     }
 
     const actors: ActorSpec[] = Object.values(graph.getAttribute('actorGroups')).flatMap((g) =>
@@ -117,8 +140,10 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
         ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
       })),
     );
+    const starting = options.trace?.now() ?? 0;
     try {
       await backend.start(actors);
+      options.trace?.runtimeSpan('start actors', starting, { backend: backend.name, actors: actors.length });
     } catch (e) {
       await backend.close().catch(() => undefined);
       if (e instanceof RemoteCallError) {
