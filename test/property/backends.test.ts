@@ -93,16 +93,20 @@ suite('plan generator and model', () => {
         if (desc.source.kind === 'items') seen.add('fromItems');
         else {
           seen.add(desc.source.gather.kind);
+          if (desc.source.gather.kind === 'gatherAsync' && desc.source.gather.batchMs === undefined) seen.add('gatherAsync without batchMs');
           if (desc.source.groups.length === 2) seen.add('union');
           for (const g of desc.source.groups) {
             seen.add(g.actor);
             if (g.endBatch !== undefined) seen.add('actor batch at end');
-            if (g.delays.some((d) => d > 0)) seen.add('delays');
+            if (g.actor === 'VectorCounter' ? g.delayMs > 0 : g.delays.some((d) => d > 0)) seen.add('delays');
             for (const op of g.ops) seen.add(`actor ${op.op}`);
+            if (g.ops.some((op) => op.op === 'batchFlatten' && op.n === 1)) seen.add('actor batch(1).flatten()');
           }
           for (const u of desc.source.unpack) seen.add(`unpack ${u}`);
         }
         for (const op of desc.driver) seen.add(`driver ${op.op}`);
+        if (desc.driver.some((op) => op.op === 'batchFlatten' && op.n === 1)) seen.add('driver batch(1).flatten()');
+        if (desc.deadBranch) seen.add(`dead branch ${desc.deadBranch.kind}`);
         if (desc.queue) seen.add('queue');
         if (desc.split) seen.add(`split ${desc.split.mode}`);
         if (desc.finalBatch !== undefined) seen.add('final batch');
@@ -113,7 +117,8 @@ suite('plan generator and model', () => {
       { numRuns: 1000, seed: 7 },
     );
     const want = [
-      'fromItems', 'gatherSync', 'batchAcrossShards', 'gatherAsync', 'union', 'Counter', 'UnevenCounter', 'actor batch at end', 'delays',
+      'fromItems', 'gatherSync', 'batchAcrossShards', 'gatherAsync', 'gatherAsync without batchMs', 'union', 'Counter', 'UnevenCounter', 'VectorCounter', 'actor batch at end', 'delays',
+      'actor batch(1).flatten()', 'driver batch(1).flatten()', 'dead branch copy', 'dead branch items',
       'actor double', 'actor scale', 'actor isEven', 'actor pairUp', 'actor batchFlatten', 'actor batchSum', 'actor pairwiseSums', 'actor runningSum', 'actor take',
       'unpack flatten', 'unpack merge', 'driver map', 'driver filter', 'driver combine', 'driver batchFlatten', 'driver batchMerge', 'driver take',
       'queue', 'split roundRobin', 'split async', 'final batch', 'ordered', 'unordered',

@@ -20,10 +20,9 @@
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import fc from 'fast-check';
-import { compile, type Stream } from '../../src/dsl/index.js';
-import { PlanStuckError } from '../../src/ir/errors.js';
-import { run, type ActorBackend, type BackendName } from '../../src/runtime/index.js';
-import { build, byKey, describe, expected, isOrdered, planArbitrary, type PlanArbitraryOptions, type PlanDesc, type Tagged } from './plan-arbitrary.js';
+import type { ActorBackend, BackendName } from '../../src/runtime/index.js';
+import { runPlan } from '../../src/testing/run-plan.js';
+import { byKey, describe, expected, isOrdered, planArbitrary, type PlanArbitraryOptions, type PlanDesc, type Tagged } from './plan-arbitrary.js';
 
 /** Makes a fresh backend for one run (a backend object is used by one runtime only). */
 export type BackendFactory = () => ActorBackend | BackendName;
@@ -45,55 +44,16 @@ export interface RuntimeSpecsOptions {
   readonly fcParams?: fc.Parameters<[PlanDesc, number]>;
 }
 
-async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Runs the plan of `desc` to its end on a backend and returns every output. The runtime is always
- * closed (farm workers would leak otherwise).
+ * Runs the plan of `desc` to its end on a backend and returns every output (src/testing's `runPlan`;
+ * the runtime is always closed).
  *
  * NOTE: a `dequeue` never ends by itself (a queue may get a producer at any time), so a plan with a
  * queue join would end with `PlanStuckError` once the producer has finished. For those the model's
  * count is taken, and the next pull must then end or report `PlanStuckError`, never yield an item.
  */
-export async function runToEnd(desc: PlanDesc, backend: ActorBackend | BackendName, seed: number, timeoutMs = 30_000): Promise<unknown[]> {
-  const plan = await compile(build(desc) as Stream<unknown>, { name: 'generated' });
-  const rt = await run<unknown>(plan, { backend, seed });
-  try {
-    return await withTimeout(`the plan on '${typeof backend === 'string' ? backend : backend.name}'`, timeoutMs, drain());
-  } finally {
-    await rt.close();
-  }
-
-  async function drain(): Promise<unknown[]> {
-    const count = expected(desc).count;
-    if (desc.queue) {
-      const out = await rt.take(count);
-      const after = await rt.next().then(
-        (r) => (r.done ? 'done' : `an extra item ${JSON.stringify(r.value)}`),
-        (e: unknown) => (e instanceof PlanStuckError ? 'stuck' : Promise.reject(e)),
-      );
-      assert.ok(after === 'done' || after === 'stuck', `after ${count} outputs the plan yielded ${after}`);
-      return out;
-    }
-    const out: unknown[] = [];
-    for (;;) {
-      const r = await rt.next();
-      if (r.done) return out;
-      out.push(r.value);
-      // A runaway plan fails here instead of hanging the suite.
-      assert.ok(out.length <= count + 100, `the plan produced more than ${count + 100} outputs (the model expects ${count})`);
-    }
-  }
+export function runToEnd(desc: PlanDesc, backend: ActorBackend | BackendName, seed: number, timeoutMs = 30_000): Promise<unknown[]> {
+  return runPlan(desc, backend, seed, timeoutMs);
 }
 
 /** Checks outputs against the reference model of the plan. */
