@@ -33,6 +33,8 @@ const LAYERS = {
   inspect: ['inspect', 'ir'],
   rl: ['rl', 'runtime', 'dsl', 'ir'],
   algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer'],
+  // Public property-testing tools (rlflow/testing): generate plans, run them, check passes.
+  testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer'],
   cli: ['*'],
   'index.ts': ['*'],
 };
