@@ -46,7 +46,8 @@ function floatOption(value: unknown, name: string): number | undefined {
   return n;
 }
 
-function readConfigFile(file: string | undefined): Record<string, unknown> {
+/** The `--config <file.json>` object of config keys (shared with `rlflow inspect`). */
+export function readConfigFile(file: string | undefined): Record<string, unknown> {
   if (file === undefined) return {};
   let text: string;
   try {

@@ -1,0 +1,10 @@
+/**
+ * The text format: the optimized graph's stable dump (`dumpGraph`), the same text `explain` diffs, so
+ * what `rlflow inspect` prints can be compared line by line with an optimizer report.
+ */
+import { dumpGraph } from '../ir/dump.js';
+import type { InspectInput, ViewOptions } from './model.js';
+
+export function renderText(input: Pick<InspectInput, 'optimized'>, options: ViewOptions = {}): string {
+  return dumpGraph(input.optimized, options.root !== undefined ? { root: options.root } : {});
+}
