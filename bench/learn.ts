@@ -10,8 +10,7 @@
  * run: actor start, TF.js load and all) to the threshold, or 'not reached' with the best reward seen.
  * The process fails (non-zero exit) if any row fails. Not in CI: a full run takes many minutes.
  */
-import { algorithms, tunedExamples, type LearningTarget, type TunedExample } from '../src/algorithms/index.js';
-import { compile } from '../src/dsl/compile.js';
+import { algorithms, buildAlgorithmPlan, tunedExamples, type LearningTarget, type TunedExample } from '../src/algorithms/index.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import { run } from '../src/runtime/runtime.js';
 import { fmt, machineInfo, markdownTable, parseOptions } from './lib.js';
@@ -63,7 +62,7 @@ export async function trainToTargets(
   const budget = Math.max(...targets.map((t) => t.timesteps));
   // The targets are means over the last 100 episodes (RLlib's default smoothing window), whatever the example says.
   const config = algo.config({ ...example.config, env, metricsSmoothingEpisodes: 100 });
-  const plan = await compile(algo.plan(config), { name: `learn-${algorithm}-${env}` });
+  const { graph: plan } = await buildAlgorithmPlan(algo, config, { name: `learn-${algorithm}-${env}` });
   const started = performance.now();
   const rt = await run<ResultDict>(plan, { backend, seed });
   const reached: Array<{ steps: number; seconds: number } | undefined> = targets.map(() => undefined);

@@ -21,8 +21,9 @@
  * shows the plan's learner round trip (`learn_time_ms`, mean of the last 10 iterations) and the loop's
  * parts.
  */
+import { buildAlgorithmPlan } from '../src/algorithms/build.js';
 import { ppo, type PpoConfig } from '../src/algorithms/ppo.js';
-import { compile, run, type Runtime } from '../src/index.js';
+import { run, type Runtime } from '../src/index.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import type { SampleBatch } from '../src/rl/data/sample-batch.js';
 import { createVectorEnv } from '../src/rl/envs/index.js';
@@ -290,7 +291,7 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   );
   log(`reps: ${reps} iterations per alternative after ${warmup} warm-up, interleaved${quick ? ' (--quick: smoke run, numbers are not meaningful)' : ''}`);
 
-  const plan = await compile(ppo.plan(config), { name: 'bench-ppo-iteration' });
+  const { graph: plan } = await buildAlgorithmPlan(ppo, config, { name: 'bench-ppo-iteration' });
   const runtimes: Array<Runtime<ResultDict>> = [];
   let hand: Awaited<ReturnType<typeof handWrittenPpo>> | undefined;
   const times: number[][] = [[], [], []];

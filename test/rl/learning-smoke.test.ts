@@ -8,8 +8,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { algorithms, tunedExample } from '../../src/algorithms/index.js';
-import { compile } from '../../src/dsl/compile.js';
+import { algorithms, buildAlgorithmPlan, tunedExample } from '../../src/algorithms/index.js';
 import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import { run } from '../../src/runtime/runtime.js';
 
@@ -21,7 +20,7 @@ async function train(algorithm: string, timesteps: number, seed: number, overrid
   const example = tunedExample(algorithm, 'CartPole-v1');
   assert.ok(example, `${algorithm} has a tuned example for CartPole-v1`);
   const config = algo.config({ ...example.config, env: 'CartPole-v1', metricsSmoothingEpisodes: 20, ...overrides });
-  const rt = await run<ResultDict>(await compile(algo.plan(config), { name: `smoke-${algorithm}` }), { backend: 'local', seed });
+  const rt = await run<ResultDict>((await buildAlgorithmPlan(algo, config, { name: `smoke-${algorithm}` })).graph, { backend: 'local', seed });
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   try {
