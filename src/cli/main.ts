@@ -11,6 +11,7 @@ import { demo, demoHelp } from './demo.js';
 import { loc, locHelp } from './loc.js';
 import { inspect, inspectHelp } from './inspect.js';
 import { plot, plotHelp } from './plot.js';
+import { plot, plotHelp } from './plot.js';
 import { train, trainHelp } from './train.js';
 
 const HELP = `rlflow — distributed reinforcement learning as typed, inspectable dataflow plans
@@ -19,6 +20,7 @@ Usage: rlflow <command> [options]
 
 Commands:
   train     train an agent: rlflow train ppo --env CartPole-v1
+  plot      learning curves of a run as SVG: rlflow plot runs/ppo-CartPole-v1-…
   plot      learning curves of a run as SVG: rlflow plot runs/ppo-CartPole-v1-…
   inspect   show a plan as compiled and optimized: rlflow inspect ppo --format html --out ppo.html
   calibrate measure this machine's costs for the batch optimizer pass: rlflow calibrate
@@ -31,6 +33,7 @@ Options: --help, --version`;
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: (argv) => train(argv), help: trainHelp },
+  plot: { run: (argv) => plot(argv), help: plotHelp },
   plot: { run: (argv) => plot(argv), help: plotHelp },
   demo: { run: (argv) => demo(argv), help: demoHelp },
   check: { run: (argv) => check(argv), help: checkHelp },
