@@ -6,7 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { RlflowError } from '../ir/errors.js';
 import { UsageError } from './args.js';
 import { calibrate, calibrateHelp } from './calibrate.js';
+import { check, checkHelp } from './check.js';
 import { demo, demoHelp } from './demo.js';
+import { loc, locHelp } from './loc.js';
+import { inspect, inspectHelp } from './inspect.js';
+import { plot, plotHelp } from './plot.js';
 import { train, trainHelp } from './train.js';
 
 const HELP = `rlflow — distributed reinforcement learning as typed, inspectable dataflow plans
@@ -15,16 +19,24 @@ Usage: rlflow <command> [options]
 
 Commands:
   train     train an agent: rlflow train ppo --env CartPole-v1
+  plot      learning curves of a run as SVG: rlflow plot runs/ppo-CartPole-v1-…
+  inspect   show a plan as compiled and optimized: rlflow inspect ppo --format html --out ppo.html
   calibrate measure this machine's costs for the batch optimizer pass: rlflow calibrate
   demo      run the demo plan (actors → actor-side stage → gather → driver stage)
+  check     check plan sources statically: rlflow check plan.ts stages.ts
+  loc       plan sizes next to RLlib 1.8's execution plans: rlflow loc --format md
   help      show this help, or help for a command: rlflow help demo
 
 Options: --help, --version`;
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: (argv) => train(argv), help: trainHelp },
+  plot: { run: (argv) => plot(argv), help: plotHelp },
   demo: { run: (argv) => demo(argv), help: demoHelp },
+  check: { run: (argv) => check(argv), help: checkHelp },
+  loc: { run: (argv) => loc(argv), help: locHelp },
   calibrate: { run: (argv) => calibrate(argv), help: calibrateHelp },
+  inspect: { run: (argv) => inspect(argv), help: inspectHelp },
 };
 
 /** rlflow's version, from the nearest package.json above this file (works from src/ and dist/). */
