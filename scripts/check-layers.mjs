@@ -35,6 +35,7 @@ const LAYERS = {
   algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer'],
   // Public property-testing tools (rlflow/testing): generate plans, run them, check passes.
   testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer'],
+  check: ['check', 'ir'],
   cli: ['*'],
   'index.ts': ['*'],
 };
