@@ -12,6 +12,7 @@ import { optimize } from '../optimizer/index.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
+import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
@@ -31,6 +32,7 @@ runs your own plan instead; each item it outputs is printed (result dicts as ite
   --config <file.json>  config keys (see docs/algorithms/<algo>.md), applied over the defaults
   --out <dir>           output directory for progress.jsonl and checkpoint.json (default runs/<algo>-<env>-<time>)
   --quiet               no progress bar, only iteration lines
+  --trace <file.json>   record a run trace (Chrome trace format: ui.perfetto.dev, chrome://tracing; see docs/traces.md)
 ${optimizerHelp}`;
 
 interface Stop {
@@ -72,6 +74,19 @@ function bar(fraction: number, width = 24): string {
 const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 
+/** A recorder when `--trace <file>` was given. */
+function traceOption(values: Record<string, unknown>): { recorder: TraceRecorder; file: string } | undefined {
+  const file = values['trace'] as string | undefined;
+  return file === undefined ? undefined : { recorder: new TraceRecorder(), file: path.resolve(file) };
+}
+
+/** Writes the run trace, also after a failure (when it helps most). */
+function writeTrace(trace: { recorder: TraceRecorder; file: string } | undefined, out: (line: string) => void): void {
+  if (!trace) return;
+  trace.recorder.writeChromeTrace(trace.file);
+  out(`wrote trace ${trace.file} (${trace.recorder.eventCount.toLocaleString('en-US')} events; open it in https://ui.perfetto.dev)`);
+}
+
 /** Base64 of a typed array's bytes, so a checkpoint stays compact JSON. */
 function encodeFloats(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -89,6 +104,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     config: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
+    trace: { type: 'string' },
     ...optimizerOptions,
   });
   const name = positionals[0];
@@ -122,7 +138,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
   const plan = await optimizeForCli(compiled, values, out);
   const started = performance.now();
-  const rt = await run<ResultDict>(plan, { backend, seed });
+  const trace = traceOption(values);
+  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';
@@ -179,6 +196,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     writeFileSync(path.join(outDir, 'checkpoint.json'), JSON.stringify(checkpoint));
   } finally {
     await rt.close();
+    writeTrace(trace, out);
   }
   const secs = (performance.now() - started) / 1000;
   const solved = stop.reward !== undefined && last !== undefined && last.episode_reward_mean >= stop.reward;
@@ -198,7 +216,8 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
   const compiled: CompiledPlan = await loadPlanFile(file);
   out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
   const plan = await optimizeForCli(compiled, values, out);
-  const rt = await run<unknown>(plan, { backend, seed });
+  const trace = traceOption(values);
+  const rt = await run<unknown>(plan, { backend, seed, trace: trace?.recorder });
   let count = 0;
   try {
     for (;;) {
@@ -213,6 +232,7 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
     }
   } finally {
     await rt.close();
+    writeTrace(trace, out);
   }
   out(`done: ${count} output(s)`);
   return 0;
