@@ -130,7 +130,9 @@ describe('batch: vectorized inference', () => {
     const plan = await vectorPlan({ items: 64 });
     const rows = async (cost: CostModel): Promise<number | undefined> => (await optimize(plan, { ...batchOnly, costs: cost })).graph.getAttribute('actorGroups')['Counter']!.vectorizable!.batch;
     assert.equal(await rows(DEFAULT_COSTS), 64);
-    assert.equal(await rows(costs({ calls: { policyForward: { fixedUs: 0, perRowUs: 5 } } })), 1);
+    const flat = await optimize(plan, { ...batchOnly, costs: costs({ calls: { policyForward: { fixedUs: 0, perRowUs: 5 } } }) });
+    assert.equal(flat.graph.getAttribute('actorGroups')['Counter']!.vectorizable!.batch, 1);
+    assert.match(flat.report.passes[0]!.notes[0]!.message, /batch 1 \(one call per item\).*no larger call is 5 % cheaper per item \(5\.00 µs per item either way\)/);
     assert.equal(await rows(costs({ calls: { policyForward: { fixedUs: 10, perRowUs: 100 } } })), 2); // 32 calls: +4.9 %
     assert.equal((await optimize(plan, { ...batchOnly, options: { batch: { maxRows: 8 } } })).graph.getAttribute('actorGroups')['Counter']!.vectorizable!.batch, 8);
   });

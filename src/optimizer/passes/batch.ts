@@ -178,6 +178,13 @@ function chooseWorkRows(costs: CostModel, work: VectorizableWork, options: Batch
   const before = stepUs(cost, work.items, 1) / work.items;
   const after = stepUs(cost, work.items, rows) / work.items;
   const calls = Math.ceil(work.items / rows);
+  if (rows === 1) {
+    ctx.note(
+      `${work.what}: batch 1 (one call per item): with '${work.cost}' = ${us(cost.fixedUs)} µs + ${us(cost.perRowUs)} µs per row (${costs.origin}) no larger call is ${Number((options.tolerance * 100).toPrecision(2))} % cheaper per item (${us(before)} µs per item either way)`,
+      group,
+    );
+    return rows;
+  }
   ctx.note(
     `${work.what}: batch ${rows} (${work.items} items per step in ${calls} call(s) instead of ${work.items}): ${us(before)} → ${us(after)} µs per item (${(before / after).toFixed(1)}× faster) with '${work.cost}' = ${us(cost.fixedUs)} µs + ${us(cost.perRowUs)} µs per row (${costs.origin})`,
     group,
