@@ -198,7 +198,9 @@ export class DiagGaussian implements ActionDistribution {
 
   /**
    * Samples a = mean + exp(logStd)·z, z standard normal by Box–Muller from `random()` (two uniforms
-   * per pair of components, both used; a fresh pair sequence per call so calls are independent).
+   * per pair of components of one row). NOTE: pairs never span two rows, so a row's draws do not depend
+   * on which rows share its call: the `batch` pass may split inference into chunks of any size and the
+   * actions stay the same draw for draw.
    */
   sample(inputs: Float32Array, n: number, explore: boolean, random: () => number, actions: Int32Array | Float32Array, logp: Float32Array): void {
     const d = this.dim;
@@ -217,6 +219,7 @@ export class DiagGaussian implements ActionDistribution {
     for (let i = 0; i < n; i++) {
       const off = i * 2 * d;
       let lp = -0.5 * d * LOG_2PI;
+      spare = undefined;
       for (let j = 0; j < d; j++) {
         const mean = inputs[off + j]!;
         const logStd = inputs[off + d + j]!;
