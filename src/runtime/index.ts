@@ -12,6 +12,6 @@ export type { Envelope, Operator, PullResult } from './protocol.js';
 export type { ActorSpec, ProgramOp } from './actor-host.js';
 export { MetricsContext, Timer } from './metrics.js';
 export { RuntimeContext } from './context.js';
-export { TraceRecorder, summarize } from './trace.js';
+export { TraceRecorder } from './trace.js';
 export type { ChromeTrace, TraceEvent, TraceMetadata, TraceOptions } from './trace.js';
 export type { CallTiming, TimedReply } from './actor-host.js';
