@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs'
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
-import { optimize } from '../optimizer/index.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
+import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
@@ -32,6 +32,7 @@ runs your own plan instead; each item it outputs is printed (result dicts as ite
   --config <file.json>  config keys (see docs/algorithms/<algo>.md), applied over the defaults
   --out <dir>           output directory for progress.jsonl and checkpoint.json (default runs/<algo>-<env>-<time>)
   --quiet               no progress bar, only iteration lines
+  --skip-check          plan files: skip the static checks of rlflow check (docs/check.md)
   --trace <file.json>   record a run trace (Chrome trace format: ui.perfetto.dev, chrome://tracing; see docs/traces.md)
 ${optimizerHelp}`;
 
@@ -104,6 +105,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     config: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
+    'skip-check': { type: 'boolean' },
     trace: { type: 'string' },
     ...optimizerOptions,
   });
@@ -213,6 +215,9 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
   const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
+  // Static checks first (docs/check.md): a stage a worker cannot load should fail here, at its line,
+  // not in a worker process after the actors started.
+  if (values['skip-check'] !== true) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
   out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
   const plan = await optimizeForCli(compiled, values, out);

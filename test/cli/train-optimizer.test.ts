@@ -7,8 +7,10 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { train } from '../../src/cli/train.js';
 import { UsageError } from '../../src/cli/args.js';
+import { StaticCheckError } from '../../src/check/index.js';
 
 const PLAN_FILE = fileURLToPath(new URL('../fixtures/plan-files/counter-plan.ts', import.meta.url));
+const BAD_PLAN_FILE = fileURLToPath(new URL('../fixtures/check/bad-captured.ts', import.meta.url));
 
 async function runTrain(args: string[]): Promise<string[]> {
   const lines: string[] = [];
@@ -42,9 +44,18 @@ describe('rlflow train: optimizer flags and plan files', () => {
     assert.deepEqual(lines.filter((l) => l.startsWith('output ')), OUTPUTS.slice(0, 1));
   });
 
+  test('a plan file whose stage captures a variable fails the static check before any worker starts', async () => {
+    await assert.rejects(runTrain([BAD_PLAN_FILE, '--backend', 'local']), (e: unknown) => {
+      assert.ok(e instanceof StaticCheckError, String(e));
+      assert.match(e.message, /bad-captured\.ts:\d+:\d+: captured-variable: .*\(identifier 'k'\)/);
+      return true;
+    });
+  });
+
   test('bad flags and files are clear errors', async () => {
     await assert.rejects(runTrain([PLAN_FILE, '--passes', 'fuse', '--no-optimize']), (e: unknown) => e instanceof UsageError && /contradict/.test(e.message));
     await assert.rejects(runTrain([PLAN_FILE, '--backend', 'local', '--passes', 'fuse,nope']), /unknown pass 'nope'[\s\S]*registered passes: .*cleanup.*fuse/);
-    await assert.rejects(runTrain(['./no-such-plan.ts']), /plan file \.\/no-such-plan\.ts does not exist/);
+    await assert.rejects(runTrain(['./no-such-plan.ts']), /no such plan file: .*no-such-plan\.ts/);
+    await assert.rejects(runTrain(['./no-such-plan.ts', '--skip-check']), /plan file \.\/no-such-plan\.ts does not exist/);
   });
 });
