@@ -4,7 +4,7 @@
  */
 import type { CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
-import { DEFAULT_PIPELINE, formatReport, loadCostModel, optimize, type OptimizeResult } from '../optimizer/index.js';
+import { DEFAULT_PIPELINE, detectInventory, formatReport, inventory, loadCostModel, optimize, type Inventory, type OptimizeResult } from '../optimizer/index.js';
 import { UsageError } from './args.js';
 
 export const optimizerOptions = {
@@ -32,22 +32,39 @@ export function optimizeRequest(values: Record<string, unknown>): { passes: stri
   return { passes, verify: values['verify'] === true, explain: values['explain'] === true, strict: values['strict-placement'] === true };
 }
 
+/**
+ * The resources a run on `backend` can use. The local backend runs every actor in the driver's process,
+ * which holds ONE TensorFlow.js backend, so actors cannot sit on different devices there: no GPU.
+ */
+export function inventoryFor(backend: 'local' | 'farm'): Inventory {
+  const detected = detectInventory();
+  if (backend === 'farm') return detected;
+  const host = detected.hosts[0]!;
+  return inventory({
+    name: host.name,
+    cpus: host.cpus,
+    gpus: 0,
+    gpuNotes: [...(host.gpus > 0 ? [] : host.gpuNotes), 'the local backend runs every actor in one process with one TensorFlow.js backend; GPUs are used on the farm backend'],
+  });
+}
+
 /** Runs the requested optimization; the result, or undefined when the flags turned it off. */
-export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false): Promise<OptimizeResult | undefined> {
+export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false, backend: 'local' | 'farm' = 'farm'): Promise<OptimizeResult | undefined> {
   const request = optimizeRequest(values);
   if (!request) return undefined;
   return optimize(plan, {
     passes: request.passes,
     verify: request.verify,
     explain: request.explain || explain,
+    inventory: inventoryFor(backend),
     costs: loadCostModel(),
     ...(request.strict ? { options: { place: { strict: true } } } : {}),
   });
 }
 
 /** Optimizes for a run: prints a one-line summary (or the full explanation) and warnings; returns the graph to run. */
-export async function optimizeForCli(plan: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void): Promise<PlanGraph> {
-  const result = await optimizeFromFlags(plan, values);
+export async function optimizeForCli(plan: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' = 'farm'): Promise<PlanGraph> {
+  const result = await optimizeFromFlags(plan, values, false, backend);
   if (!result) {
     out('optimizer: off (--no-optimize): the plan runs exactly as compiled');
     return plan.graph;

@@ -138,7 +138,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
-  const plan = await optimizeForCli(compiled, values, out);
+  const plan = await optimizeForCli(compiled, values, out, backend);
   const started = performance.now();
   const trace = traceOption(values);
   const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
@@ -220,7 +220,7 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
   if (values['skip-check'] !== true) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
   out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
-  const plan = await optimizeForCli(compiled, values, out);
+  const plan = await optimizeForCli(compiled, values, out, backend);
   const trace = traceOption(values);
   const rt = await run<unknown>(plan, { backend, seed, trace: trace?.recorder });
   let count = 0;
