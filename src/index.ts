@@ -9,3 +9,4 @@ export * from './ir/index.js';
 export * from './ir/contract.js';
 export * from './runtime/index.js';
 export * from './optimizer/index.js';
+export * from './inspect/index.js';
