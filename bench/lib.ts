@@ -204,3 +204,19 @@ export function positiveInt(s: string, name: string): number {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${s}'`);
   return n;
 }
+
+/** `base` with `--reps` and `--rep-ms` applied (every bench takes both). */
+export function withRepOptions(base: MeasureOptions, values: ReadonlyMap<string, string>): MeasureOptions {
+  return {
+    ...base,
+    reps: values.has('reps') ? positiveInt(values.get('reps')!, 'reps') : base.reps,
+    repMs: values.has('rep-ms') ? positiveInt(values.get('rep-ms')!, 'rep-ms') : base.repMs,
+  };
+}
+
+/** The parts `--only a,b` selects (all by default); an unknown part is an error naming the known ones. */
+export function selectedParts<P extends string>(only: string | undefined, parts: readonly P[]): (p: P) => boolean {
+  const chosen = (only ?? parts.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of chosen) if (!(parts as readonly string[]).includes(p)) throw new Error(`--only: unknown part '${p}' (known: ${parts.join(', ')})`);
+  return (p) => chosen.includes(p);
+}

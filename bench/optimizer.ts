@@ -36,7 +36,7 @@ import type { ActorSpec } from '../src/runtime/actor-host.js';
 import type { ActorBackend } from '../src/runtime/backend.js';
 import { FarmBackend } from '../src/runtime/farm-backend.js';
 import { addOne, dropEveryFourth, expectedOutput, halve, Sequence, triple } from './fixtures-optimizer.js';
-import { FULL, QUICK, fmt, loadAvg, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, positiveInt, ratio, spread, summarize, type MeasureOptions, type Summary } from './lib.js';
+import { FULL, QUICK, withRepOptions, selectedParts, fmt, loadAvg, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, positiveInt, ratio, spread, summarize, type MeasureOptions, type Summary } from './lib.js';
 
 export const description = 'optimized vs unoptimized plans: fuse (round trips per item on the farm) and batch (vectorized PPO inference)';
 
@@ -254,14 +254,8 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   const opts = parseOptions(args, { flags: ['quick'], values: ['only', 'reps', 'rep-ms', 'actors', 'envs', 'fragment'] });
   const quick = opts.flags.has('quick');
   const base: MeasureOptions = quick ? { ...QUICK, warmupIters: 1, maxIters: 16 } : { ...FULL, warmupIters: 5 };
-  const o: MeasureOptions = {
-    ...base,
-    reps: opts.values.has('reps') ? positiveInt(opts.values.get('reps')!, 'reps') : base.reps,
-    repMs: opts.values.has('rep-ms') ? positiveInt(opts.values.get('rep-ms')!, 'rep-ms') : base.repMs,
-  };
-  const only = (opts.values.get('only') ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part '${p}' (known: ${PARTS.join(', ')})`);
-  const want = (p: Part): boolean => only.includes(p);
+  const o = withRepOptions(base, opts.values);
+  const want = selectedParts<Part>(opts.values.get('only'), PARTS);
   const actorCount = opts.values.has('actors') ? positiveInt(opts.values.get('actors')!, 'actors') : 1;
   const envCounts = opts.values.has('envs') ? intList(opts.values.get('envs')!, 'envs') : quick ? [2, 4] : [16, 32, 64];
   const fragment = opts.values.has('fragment') ? positiveInt(opts.values.get('fragment')!, 'fragment') : quick ? 4 : 16;

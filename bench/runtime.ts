@@ -24,7 +24,7 @@ import { actors, compile, fromActors, run, type Runtime } from '../src/index.js'
 import { FarmBackend } from '../src/runtime/farm-backend.js';
 import type { ActorRef } from '../src/ir/contract.js';
 import { BenchActor, makeFloats } from './fixtures.js';
-import { FULL, QUICK, hasTaskset, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, pinProcess, ratio, spread, type MeasureOptions, type Summary, loadAvg, positiveInt } from './lib.js';
+import { FULL, QUICK, withRepOptions, hasTaskset, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, pinProcess, ratio, spread, type Summary, loadAvg } from './lib.js';
 
 export const description = 'farm backend and plan runtime vs raw child_process.fork IPC (advanced serialization)';
 
@@ -125,11 +125,7 @@ function selected(only: string | undefined): (group: string, id: string) => bool
 export async function main(args: readonly string[] = [], log: (line: string) => void = console.log): Promise<RuntimeBenchResult> {
   const opts = parseOptions(args, { flags: ['quick'], values: ['only', 'pin', 'reps', 'rep-ms'] });
   const base = opts.flags.has('quick') ? QUICK : FULL;
-  const o: MeasureOptions = {
-    ...base,
-    reps: opts.values.has('reps') ? positiveInt(opts.values.get('reps')!, 'reps') : base.reps,
-    repMs: opts.values.has('rep-ms') ? positiveInt(opts.values.get('rep-ms')!, 'rep-ms') : base.repMs,
-  };
+  const o = withRepOptions(base, opts.values);
   const want = selected(opts.values.get('only'));
   const known = [...GROUPS, 'rtt', 'pipelined', ...SIZES.flatMap((b) => [`d2a-${sizeId(b)}`, `a2d-${sizeId(b)}`]), 'e2e'];
   for (const s of (opts.values.get('only') ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {

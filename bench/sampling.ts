@@ -36,7 +36,7 @@ import { RolloutWorker } from '../src/rl/rollout-worker.js';
 import type { RolloutWorkerConfig } from '../src/rl/worker-api.js';
 import { createRng, deriveSeed } from '../src/runtime/rng.js';
 import { DUMMY_SAMPLER_DEFAULTS, DummySampler, type DummySamplerConfig } from './fixtures-rl.js';
-import { FULL, QUICK, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, ratio, spread, summarize, type MeasureOptions, type Summary, loadAvg, positiveInt } from './lib.js';
+import { FULL, QUICK, withRepOptions, selectedParts, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, ratio, spread, summarize, type MeasureOptions, type Summary, loadAvg } from './lib.js';
 
 export const description = 'rollout worker vs hand-written batched-sampling ceiling; 2 vs 1 farm samplers (dummy policy)';
 
@@ -443,14 +443,8 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   const opts = parseOptions(args, { flags: ['quick'], values: ['only', 'reps', 'rep-ms'] });
   const quick = opts.flags.has('quick');
   const base: MeasureOptions = quick ? { ...QUICK, warmupIters: 1, maxIters: 4 } : { ...FULL, reps: 9, warmupIters: 10 };
-  const o: MeasureOptions = {
-    ...base,
-    reps: opts.values.has('reps') ? positiveInt(opts.values.get('reps')!, 'reps') : base.reps,
-    repMs: opts.values.has('rep-ms') ? positiveInt(opts.values.get('rep-ms')!, 'rep-ms') : base.repMs,
-  };
-  const only = (opts.values.get('only') ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part '${p}' (known: ${PARTS.join(', ')})`);
-  const want = (p: Part): boolean => only.includes(p);
+  const o = withRepOptions(base, opts.values);
+  const want = selectedParts<Part>(opts.values.get('only'), PARTS);
 
   const tf = await loadTf();
   const info = backendInfo()!;

@@ -10,24 +10,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../../bench/optimizer.js';
 import { expectedOutput } from '../../bench/fixtures-optimizer.js';
-import type { Summary } from '../../bench/lib.js';
+import { assertPositive, tableRows } from './smoke-helpers.js';
 
-function assertPositive(s: Summary, what: string): void {
-  for (const x of [s.median, s.min, s.max, ...s.values]) assert.ok(Number.isFinite(x) && x > 0, `${what}: ${x} is not a finite positive number`);
-  assert.ok(s.min <= s.max, `${what}: min > max`);
-}
 
-function tableRows(out: string): string[][] {
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !l.startsWith('| ---'))
-    .map((l) =>
-      l
-        .split('|')
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-}
 
 describe('bench optimizer', () => {
   test('--quick measures fused vs unoptimized and batched vs unbatched inference, and prints both tables', async () => {

@@ -9,25 +9,10 @@ import assert from 'node:assert/strict';
 import { main as sampling } from '../../bench/sampling.js';
 import { main as ppoIteration } from '../../bench/ppo-iteration.js';
 import { DummySampler, JsMlp } from '../../bench/fixtures-rl.js';
-import type { Summary } from '../../bench/lib.js';
+import { assertPositive, tableRows } from './smoke-helpers.js';
 import { createRng } from '../../src/runtime/rng.js';
 
-function assertPositive(s: Summary, what: string): void {
-  for (const x of [s.median, s.min, s.max, ...s.values]) assert.ok(Number.isFinite(x) && x > 0, `${what}: ${x} is not a finite positive number`);
-  assert.ok(s.min <= s.median && s.median <= s.max, `${what}: median outside [min, max]`);
-}
 
-function tableRows(out: string): string[][] {
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !l.startsWith('| ---'))
-    .map((l) =>
-      l
-        .split('|')
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-}
 
 describe('bench sampling', () => {
   test('--quick measures the worker, the ceilings and 1 vs 2 farm samplers', async () => {

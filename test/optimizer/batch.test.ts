@@ -6,8 +6,8 @@ import { K, dumpGraph, stableJson } from '../../src/ir/index.js';
 import type { PlanGraph } from '../../src/ir/graph.js';
 import { DEFAULT_COSTS, PassConfigError, PassError, optimize, type CostModel } from '../../src/optimizer/index.js';
 import { chooseRows } from '../../src/optimizer/passes/batch.js';
-import { run } from '../../src/runtime/index.js';
 import { Counter, double } from '../fixtures/counters.js';
+import { runAll } from './run-all.js';
 
 const gathersOf = (graph: PlanGraph, kind: string): string[] => graph.filterNodes((_id, a) => a.kind === kind);
 const batchMsOf = (graph: PlanGraph, kind = K.gatherAsync.kind): unknown => graph.getNodeAttributes(gathersOf(graph, kind)[0]!).params['batchMs'];
@@ -32,16 +32,6 @@ async function vectorPlan(work: { items: number; cost?: string; batch?: number }
 
 const batchOnly = { passes: ['batch'], verify: true } as const;
 
-async function collect(graph: PlanGraph): Promise<unknown[]> {
-  const rt = await run(graph, { backend: 'local' });
-  try {
-    const out: unknown[] = [];
-    for await (const x of rt) out.push(x);
-    return out;
-  } finally {
-    await rt.close();
-  }
-}
 
 describe('batch: RPC batching on gatherAsync', () => {
   test('a gatherAsync without batchMs gets a window of amortization × messageUs, explained with numbers', async () => {
@@ -91,7 +81,7 @@ describe('batch: RPC batching on gatherAsync', () => {
   test('the batched plan gives the same multiset of items, each source in order (local backend)', async () => {
     const plan = await asyncPlan({ limit: 7 });
     const { graph } = await optimize(plan, batchOnly);
-    const [before, after] = [await collect(plan.graph), await collect(graph)] as number[][];
+    const [before, after] = [await runAll(plan.graph), await runAll(graph)] as number[][];
     assert.deepEqual([...after!].sort((a, b) => a - b), [...before!].sort((a, b) => a - b));
     for (const source of [0, 1]) {
       const mine = (xs: number[]): number[] => xs.filter((x) => Math.floor(x / 2000) === source);

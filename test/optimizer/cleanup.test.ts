@@ -8,16 +8,8 @@ import { describe, test } from 'node:test';
 import { compile, concurrently, fromItems } from '../../src/dsl/index.js';
 import { dumpGraph, K, type PlanGraph } from '../../src/ir/index.js';
 import { optimize } from '../../src/optimizer/index.js';
-import { run } from '../../src/runtime/index.js';
+import { runAll } from './run-all.js';
 
-async function outputs(graph: PlanGraph): Promise<unknown[]> {
-  const rt = await run(graph, { backend: 'local' });
-  try {
-    return await rt.take(1000);
-  } finally {
-    await rt.close();
-  }
-}
 
 const kinds = (g: PlanGraph): string[] => g.mapNodes((_id, a) => a.kind).sort();
 
@@ -27,7 +19,7 @@ describe('cleanup', () => {
     const plan = await compile(concurrently([a!.batch(2), b!.batch(3).flatten()], { mode: 'roundRobin', outputIndexes: [0] }), { name: 'dead' });
     const { graph, report } = await optimize(plan, { passes: ['cleanup'], verify: true });
     assert.deepEqual(kinds(graph), [K.batch.kind, K.fromItems.kind]);
-    assert.deepEqual(await outputs(graph), await outputs(plan.graph));
+    assert.deepEqual(await runAll(graph), await runAll(plan.graph));
     const notes = report.passes[0]!.notes.map((n) => n.message).join('\n');
     assert.match(notes, /pruned stream 1 of 'concurrently.*': its items are dropped and it has no side effects/);
     assert.match(notes, /removed 'duplicate\(2\)': one consumer left/);
@@ -40,7 +32,7 @@ describe('cleanup', () => {
     const { graph, report } = await optimize(plan, { passes: ['cleanup'], verify: true });
     assert.equal(dumpGraph(graph), dumpGraph(plan.graph));
     assert.match(report.passes[0]!.notes[0]!.message, /kept stream 1 of .*runs for its side effects: 'forEach\(record\)'/);
-    assert.deepEqual(await outputs(graph), [1, 2, 3]);
+    assert.deepEqual(await runAll(graph), [1, 2, 3]);
     assert.deepEqual(seen, [1, 2, 3]);
   });
 
@@ -53,7 +45,7 @@ describe('cleanup', () => {
     assert.deepEqual(conc.params['outputIndexes'], [0, 1]);
     const dup = graph.filterNodes((_id, x) => x.kind === K.duplicate.kind).map((id) => graph.getNodeAttributes(id))[0]!;
     assert.equal(dup.params['n'], 2);
-    assert.deepEqual(await outputs(graph), await outputs(plan.graph));
+    assert.deepEqual(await runAll(graph), await runAll(plan.graph));
   });
 
   test('a batch(1) → flatten pair goes; a batch(2) → flatten stays; idempotent', async () => {
@@ -62,6 +54,6 @@ describe('cleanup', () => {
     assert.deepEqual(kinds(once.graph), [K.batch.kind, K.flatten.kind, K.fromItems.kind]);
     const twice = await optimize(once.graph, { passes: ['cleanup'], verify: true });
     assert.equal(dumpGraph(twice.graph), dumpGraph(once.graph));
-    assert.deepEqual(await outputs(once.graph), [1, 2, 3]);
+    assert.deepEqual(await runAll(once.graph), [1, 2, 3]);
   });
 });

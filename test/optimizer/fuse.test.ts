@@ -3,24 +3,14 @@ import { describe, test } from 'node:test';
 import { actors, compile, fromActors } from '../../src/dsl/index.js';
 import { K, dumpGraph, StageError } from '../../src/ir/index.js';
 import { optimize } from '../../src/optimizer/index.js';
-import { run } from '../../src/runtime/index.js';
 import { boom, Counter, double, isEven, scale } from '../fixtures/counters.js';
+import { runAll } from './run-all.js';
 
 async function fourStagePlan(limit = 6) {
   const group = actors(Counter, { count: 2, args: [0, limit] });
   return compile(fromActors(group).forEach(double).filter(isEven).forEach(scale.with(3)).forEach(double).gatherSync());
 }
 
-async function collect(graph: Parameters<typeof run>[0], backend: 'local' | 'farm' = 'local'): Promise<unknown[]> {
-  const rt = await run(graph, { backend });
-  try {
-    const out: unknown[] = [];
-    for await (const x of rt) out.push(x);
-    return out;
-  } finally {
-    await rt.close();
-  }
-}
 
 describe('fuse', () => {
   test('fuses the source and four actor-side stages into one node, keeping each member', async () => {
@@ -49,7 +39,7 @@ describe('fuse', () => {
     test(`the fused plan gives the same outputs on ${backend}`, async () => {
       const plan = await fourStagePlan();
       const { graph } = await optimize(plan, { passes: ['fuse'], verify: true });
-      assert.deepEqual(await collect(graph, backend), await collect(plan.graph, backend));
+      assert.deepEqual(await runAll(graph, backend), await runAll(plan.graph, backend));
     });
   }
 
@@ -57,7 +47,7 @@ describe('fuse', () => {
     const group = actors(Counter, { count: 1, args: [0, 5] });
     const plan = await compile(fromActors(group).forEach(double).forEach(boom).gatherSync());
     const { graph } = await optimize(plan, { passes: ['fuse'], verify: true });
-    await assert.rejects(collect(graph), (e: unknown) => {
+    await assert.rejects(runAll(graph), (e: unknown) => {
       assert.ok(e instanceof StageError);
       assert.match(e.nodeName!, /^Counter\/forEach\(boom\) \(fused into fused\(/);
       assert.match(e.message, /fuse\.test\.ts:\d+:\d+/);
