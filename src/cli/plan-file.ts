@@ -56,6 +56,13 @@ export async function loadPlanFile(file: string, options: { readonly name?: stri
   if (typeof value === 'function') value = await (value as () => unknown)();
   if (isCompiled(value)) return value;
   if (value instanceof Stream) return compile(value as Stream<unknown>, { name: options.name ?? path.basename(file).replace(/\.[^.]+$/, '') });
+  if (typeof value === 'object' && value !== null && value.constructor?.name === 'Stream') {
+    // A Stream class, but not this process's: two copies of rlflow are loaded (e.g. the plan imports
+    // rlflow's src/ while this command runs the built dist/), and a plan cannot mix them.
+    throw new PlanError(`plan file ${file} builds its plan with another copy of rlflow than this command runs`, {
+      hint: "import the DSL from 'rlflow' in plan files (inside the rlflow repository, plan files importing src/ run with: node --import tsx src/cli/main.ts …)",
+    });
+  }
   throw new PlanError(`plan file ${file}: 'plan' is ${value === null ? 'null' : typeof value}, not a Stream or compiled plan`, {
     hint: 'export a Stream (the plan output), compile(stream), or a function returning one',
   });

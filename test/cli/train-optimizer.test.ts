@@ -55,6 +55,8 @@ describe('rlflow train: optimizer flags and plan files', () => {
   test('bad flags and files are clear errors', async () => {
     await assert.rejects(runTrain([PLAN_FILE, '--passes', 'fuse', '--no-optimize']), (e: unknown) => e instanceof UsageError && /contradict/.test(e.message));
     await assert.rejects(runTrain([PLAN_FILE, '--backend', 'local', '--passes', 'fuse,nope']), /unknown pass 'nope'[\s\S]*registered passes: .*cleanup.*fuse/);
+    const foreign = fileURLToPath(new URL('../fixtures/plan-files/foreign-stream.ts', import.meta.url));
+    await assert.rejects(runTrain([foreign, '--skip-check']), /builds its plan with another copy of rlflow[\s\S]*import the DSL from 'rlflow'/);
     await assert.rejects(runTrain(['./no-such-plan.ts']), /no such plan file: .*no-such-plan\.ts/);
     await assert.rejects(runTrain(['./no-such-plan.ts', '--skip-check']), /plan file \.\/no-such-plan\.ts does not exist/);
   });
