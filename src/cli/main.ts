@@ -10,6 +10,7 @@ import { check, checkHelp } from './check.js';
 import { demo, demoHelp } from './demo.js';
 import { loc, locHelp } from './loc.js';
 import { inspect, inspectHelp } from './inspect.js';
+import { passes, passesHelp } from './passes.js';
 import { plot, plotHelp } from './plot.js';
 import { train, trainHelp } from './train.js';
 
@@ -21,6 +22,7 @@ Commands:
   train     train an agent: rlflow train ppo --env CartPole-v1
   plot      learning curves of a run as SVG: rlflow plot runs/ppo-CartPole-v1-…
   inspect   show a plan as compiled and optimized: rlflow inspect ppo --format html --out ppo.html
+  passes    list the optimizer passes and their contracts: rlflow passes [--plugin my-pass.ts]
   calibrate measure this machine's costs for the batch optimizer pass: rlflow calibrate
   demo      run the demo plan (actors → actor-side stage → gather → driver stage)
   check     check plan sources statically: rlflow check plan.ts stages.ts
@@ -37,6 +39,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   loc: { run: (argv) => loc(argv), help: locHelp },
   calibrate: { run: (argv) => calibrate(argv), help: calibrateHelp },
   inspect: { run: (argv) => inspect(argv), help: inspectHelp },
+  passes: { run: (argv) => passes(argv), help: passesHelp },
 };
 
 /** rlflow's version, from the nearest package.json above this file (works from src/ and dist/). */

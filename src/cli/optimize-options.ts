@@ -6,6 +6,7 @@ import type { CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
 import { DEFAULT_PIPELINE, detectInventory, formatReport, inventory, loadCostModel, optimize, type Inventory, type OptimizeResult } from '../optimizer/index.js';
 import { UsageError } from './args.js';
+import { importUserModule } from './plan-file.js';
 
 export const optimizerOptions = {
   passes: { type: 'string' },
@@ -13,6 +14,7 @@ export const optimizerOptions = {
   verify: { type: 'boolean' },
   explain: { type: 'boolean' },
   'strict-placement': { type: 'boolean' },
+  plugin: { type: 'string', multiple: true },
 } as const;
 
 export const optimizerHelp = `Optimizer (docs/passes.md):
@@ -20,7 +22,15 @@ export const optimizerHelp = `Optimizer (docs/passes.md):
   --no-optimize         run the plan exactly as compiled
   --verify              verify the IR after every pass (names the pass that breaks it)
   --explain             print what each pass changed (IR diff) and why
-  --strict-placement    fail instead of falling back to the CPU when a GPU request cannot be met`;
+  --strict-placement    fail instead of falling back to the CPU when a GPU request cannot be met
+  --plugin <module>     import a module that registers your own passes (repeatable); name them in --passes`;
+
+/** Imports the `--plugin` modules, whose `registerPass` calls make their passes available by name. */
+export async function loadPlugins(values: Record<string, unknown>): Promise<void> {
+  for (const file of (values['plugin'] as string[] | undefined) ?? []) {
+    await importUserModule(file, 'pass plugin', 'give a path to a module that calls registerPass() (see docs/passes.md)');
+  }
+}
 
 /** The pass pipeline and options the flags ask for (undefined: optimization is off). */
 export function optimizeRequest(values: Record<string, unknown>): { passes: string; verify: boolean; explain: boolean; strict: boolean } | undefined {
@@ -52,6 +62,7 @@ export function inventoryFor(backend: 'local' | 'farm'): Inventory {
 export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false, backend: 'local' | 'farm' = 'farm'): Promise<OptimizeResult | undefined> {
   const request = optimizeRequest(values);
   if (!request) return undefined;
+  await loadPlugins(values);
   return optimize(plan, {
     passes: request.passes,
     verify: request.verify,

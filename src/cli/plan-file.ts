@@ -23,7 +23,7 @@ function isCompiled(x: unknown): x is CompiledPlan {
 /** Makes `import()` of TypeScript work in this process (tsx's ESM hooks), or says how to get it. */
 let tsxRegistered = false;
 
-async function enableTypeScript(file: string): Promise<void> {
+async function enableTypeScript(file: string, what: string): Promise<void> {
   // Already running under tsx (tests, `node --import tsx`): TypeScript imports just work.
   if (tsxRegistered || process.execArgv.some((a) => a.includes('tsx')) || process.env.NODE_OPTIONS?.includes('tsx')) return;
   try {
@@ -31,24 +31,30 @@ async function enableTypeScript(file: string): Promise<void> {
     api.register();
     tsxRegistered = true;
   } catch (e) {
-    throw new PlanError(`cannot load the TypeScript plan file ${file}: tsx is not available (${(e as Error).message.split('\n')[0]})`, {
-      hint: 'npm install --save-dev tsx, or compile the plan file to JavaScript',
+    throw new PlanError(`cannot load the TypeScript ${what} ${file}: tsx is not available (${(e as Error).message.split('\n')[0]})`, {
+      hint: `npm install --save-dev tsx, or compile the ${what} to JavaScript`,
     });
+  }
+}
+
+/**
+ * Imports a user's module (a plan file, a pass plugin) by path, TypeScript included; errors name the
+ * file and `what` it was meant to be.
+ */
+export async function importUserModule(file: string, what: string, hint: string): Promise<Record<string, unknown>> {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new PlanError(`${what} ${file} does not exist`, { hint });
+  if (/\.[mc]?ts$/.test(abs)) await enableTypeScript(file, what);
+  try {
+    return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new PlanError(`cannot import ${what} ${file}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
 }
 
 /** Imports a plan file and compiles the plan it exports. */
 export async function loadPlanFile(file: string, options: { readonly name?: string } = {}): Promise<CompiledPlan> {
-  const abs = path.resolve(file);
-  if (!existsSync(abs)) throw new PlanError(`plan file ${file} does not exist`, { hint: 'give a path to a module that exports `plan`' });
-  if (/\.[mc]?ts$/.test(abs)) await enableTypeScript(file);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof PlanError) throw e;
-    throw new PlanError(`cannot import plan file ${file}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
-  }
+  const mod = await importUserModule(file, 'plan file', 'give a path to a module that exports `plan`');
   let value: unknown = mod['plan'] ?? mod['default'];
   if (value === undefined) {
     throw new PlanError(`plan file ${file} exports no plan`, { hint: 'export const plan = fromActors(…)…; (a Stream, a compiled plan, or a function returning one)' });

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { train } from '../../src/cli/train.js';
+import { passes } from '../../src/cli/passes.js';
 import { UsageError } from '../../src/cli/args.js';
 import { StaticCheckError } from '../../src/check/index.js';
 
 const PLAN_FILE = fileURLToPath(new URL('../fixtures/plan-files/counter-plan.ts', import.meta.url));
+const PLUGIN = fileURLToPath(new URL('../fixtures/plan-files/plugin-pass.ts', import.meta.url));
 const BAD_PLAN_FILE = fileURLToPath(new URL('../fixtures/check/bad-captured.ts', import.meta.url));
 
 async function runTrain(args: string[]): Promise<string[]> {
@@ -50,6 +52,19 @@ describe('rlflow train: optimizer flags and plan files', () => {
       assert.match(e.message, /bad-captured\.ts:\d+:\d+: captured-variable: .*\(identifier 'k'\)/);
       return true;
     });
+  });
+
+  test('--plugin loads a module that registers a pass; rlflow passes lists it with its contract', async () => {
+    const lines = await runTrain([PLAN_FILE, '--backend', 'local', '--plugin', PLUGIN, '--passes', 'cleanup,count-nodes', '--explain', '--stop-iters', '1']);
+    assert.match(lines.join('\n'), /== count-nodes: no change; [\d.]+ ms[\s\S]*· the plan has 5 nodes/);
+    const listed: string[] = [];
+    assert.equal(await passes(['--plugin', PLUGIN], (l) => listed.push(l)), 0);
+    assert.equal(listed[0], 'default pipeline: cleanup,fuse,place,batch');
+    const text = listed.join('\n');
+    for (const name of ['batch', 'cleanup', 'count-nodes', 'fuse', 'place']) assert.match(text, new RegExp(`^${name} +\\S`, 'm'));
+    assert.match(text, /^fuse +fuses consecutive actor-side stages[^\n]*\n +\(idempotent; provides fused; preserves placed, batched\)$/m);
+    assert.match(text, /^cleanup[^\n]*\n +\(idempotent; fixed point; preserves fused, placed, batched\)$/m);
+    await assert.rejects(runTrain([PLAN_FILE, '--plugin', './nope.ts']), /pass plugin \.\/nope\.ts does not exist/);
   });
 
   test('bad flags and files are clear errors', async () => {
