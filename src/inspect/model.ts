@@ -8,14 +8,10 @@
 import { displayModule, displayRef } from '../ir/dump.js';
 import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
 import { fusedMembers, getKind, hasKind, K } from '../ir/kinds.js';
-import type { Device, SourceLocation, StageBinding } from '../ir/types.js';
+import type { Device, Placement, SourceLocation, StageBinding } from '../ir/types.js';
 
 /** A source location with its file shown relative to the inspect root. */
-export interface ViewSource {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
+export type ViewSource = SourceLocation;
 
 /** One original stage inside a fused node. */
 export interface ViewFusedMember {
@@ -27,7 +23,7 @@ export interface ViewFusedMember {
   readonly source?: ViewSource;
 }
 
-export type ViewPlacement = { readonly on: 'driver' } | { readonly on: 'actors'; readonly group: string; readonly device: Device };
+export type ViewPlacement = Placement;
 
 export interface ViewNode {
   readonly id: string;

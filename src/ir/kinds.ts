@@ -6,6 +6,7 @@
  * Other layers (the RL layer, user extensions) register their own kinds through `registerKind`.
  */
 import { UnknownKindError } from './errors.js';
+import type { SourceLocation, StageBinding } from './types.js';
 
 export interface KindSpec {
   /** Versioned kind string: `<namespace>/<name>@<version>`. */
@@ -324,9 +325,9 @@ export interface FusedMember {
   readonly name: string;
   readonly kind: string;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly stage?: { readonly type: 'ref'; readonly ref: { readonly module: string; readonly name: string }; readonly args: readonly unknown[] };
+  readonly stage?: Extract<StageBinding, { readonly type: 'ref' }>;
   readonly output: string;
-  readonly source?: { readonly file: string; readonly line: number; readonly column: number };
+  readonly source?: SourceLocation;
 }
 
 /** The members of a fused node (its `stages` param). */
