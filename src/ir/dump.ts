@@ -60,8 +60,9 @@ export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
     const prefers = g.prefers ? ` prefers:${g.prefers}` : '';
     const host = g.host ? ` host:${g.host}` : '';
     const work = g.vectorizable ? ` vectorizable=${stableJson(g.vectorizable)}` : '';
+    const resync = g.resync ? ` resync=${stableJson(g.resync)}` : '';
     lines.push(
-      `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work} args=${stableJson(g.args)}`,
+      `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work}${resync} args=${stableJson(g.args)}`,
     );
   }
   for (const name of Object.keys(attrs.queues).sort()) {

@@ -117,6 +117,11 @@ export class ActorCrashedError extends StageError {
   override name = 'ActorCrashedError';
 }
 
+/** An actor stopped answering: a call ran past its deadline or its heartbeats stopped; its process was killed. */
+export class ActorStuckError extends ActorCrashedError {
+  override name = 'ActorStuckError';
+}
+
 /** The plan cannot make progress: every branch waits and nothing is in flight. */
 export class PlanStuckError extends RlflowError {
   override name = 'PlanStuckError';
