@@ -177,6 +177,9 @@ export class FarmBackend implements ActorBackend {
       if (this.closed || worker.current !== inc) return false;
       const resync = worker.spec.resync;
       if (!resync || worker.restarts >= this.policy.maxActorRestarts) {
+        // Say why it stays dead when restarts were asked for.
+        const why = this.policy.maxActorRestarts === 0 ? undefined : !resync ? `its group '${worker.ref.group}' declares no resync hook` : `restarted ${worker.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`;
+        if (why && inc.crashed) inc.crashed = { ...inc.crashed, message: `${inc.crashed.message}; not restarted: ${why}` };
         this.maybeAbandon(worker, reason);
         return false;
       }
@@ -291,7 +294,7 @@ export class FarmBackend implements ActorBackend {
           this.pending++;
           void this.recover(worker, inc).then((recreated) => {
             this.pending--;
-            reject(new RemoteCallError({ ...crash, crashed: true, ...(recreated ? { dropped: true } : {}), ...(worker.abandoned ? { abandoned: true } : {}) }, worker.ref, method));
+            reject(new RemoteCallError({ ...(inc.crashed ?? crash), crashed: true, ...(recreated ? { dropped: true } : {}), ...(worker.abandoned ? { abandoned: true } : {}) }, worker.ref, method));
           });
         } else if (!reply || !reply.ok) {
           reject(new RemoteCallError({ ...(reply?.error ?? { name: 'Error', message: 'no reply', stack: undefined }), crashed: false }, worker.ref, method));
