@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
+import { faultOptions } from '../algorithms/common.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
@@ -141,7 +142,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const plan = await optimizeForCli(compiled, values, out, backend);
   const started = performance.now();
   const trace = traceOption(values);
-  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
+  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder, faults: faultOptions(config) });
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';

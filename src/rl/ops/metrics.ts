@@ -9,6 +9,7 @@ import type { Stream } from '../../dsl/stream.js';
 import type { StageContext } from '../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../data/filters.js';
 import type { EpisodeMetrics, WorkerGroup } from '../worker-api.js';
+import { FAULT_COUNTERS } from '../../runtime/faults.js';
 import { LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER, AGENT_STEPS_SAMPLED } from './internal.js';
 
 /** The result dict of one training iteration (RLlib 1.8 key names). */
@@ -23,6 +24,8 @@ export interface ResultDict {
   readonly timesteps_this_iter: number;
   readonly agent_timesteps_total: number;
   readonly num_healthy_workers: number;
+  /** Actors recreated after a crash or hang so far (all groups). */
+  readonly num_actor_restarts: number;
   readonly training_iteration: number;
   readonly time_this_iter_s: number;
   readonly time_total_s: number;
@@ -123,7 +126,8 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
           timesteps_total: sampled,
           timesteps_this_iter: ctx.metrics.get(STEPS_TRAINED_THIS_ITER),
           agent_timesteps_total: ctx.metrics.get(AGENT_STEPS_SAMPLED),
-          num_healthy_workers: workers.count,
+          num_healthy_workers: ctx.actors(workers.name).length,
+          num_actor_restarts: ctx.metrics.get(FAULT_COUNTERS.restarts),
           training_iteration: iteration,
           time_this_iter_s: (now - iterStart) / 1000,
           time_total_s: (now - started) / 1000,
