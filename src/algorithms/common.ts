@@ -36,6 +36,7 @@ export const commonConfig = {
   maxActorRestarts: z.number().int().min(0).default(0).describe('times each rollout worker is recreated after a crash or hang (re-synced from a peer or the learner); 0 = a crash fails the run'),
   ignoreWorkerFailures: z.boolean().default(false).describe('past maxActorRestarts, continue without the dead worker while one is left'),
   heartbeatTimeoutS: z.number().positive().default(60).describe('seconds without a heartbeat after which a busy actor is declared stuck and killed'),
+  numericChecks: z.enum(['cheap', 'full']).default('cheap').describe("NaN/Inf guards: 'cheap' checks env steps, losses, gradients and weights; 'full' also every minibatch, train batch and policy output"),
   learnDeadlineS: z.number().positive().default(1800).describe('deadline of one learner call (learnOnBatch, computeGradients, applyGradients); other calls: 300 s'),
 };
 
@@ -91,6 +92,7 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
     policy,
     observationFilter: config.observationFilter,
     explore: config.explore,
+    numericChecks: config.numericChecks,
   };
   return {
     // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.

@@ -41,6 +41,7 @@ const COMMON = {
   ignoreWorkerFailures: false,
   heartbeatTimeoutS: 60,
   learnDeadlineS: 1800,
+  numericChecks: 'cheap',
 };
 
 describe('config defaults (RLlib 1.8)', () => {
