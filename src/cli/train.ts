@@ -4,7 +4,7 @@
  * live progress bar, writes `progress.jsonl` and a final checkpoint to the output directory, and
  * ends with a summary.
  */
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
 import { faultOptions } from '../algorithms/common.js';
@@ -17,6 +17,8 @@ import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
+import { prepareRunDirectory } from './out-dir.js';
+import { listEnvs } from '../rl/envs/index.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
@@ -127,9 +129,11 @@ export async function train(argv: string[], out: (line: string) => void = consol
     timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', tuned?.target.timesteps ?? 1_000_000, 1),
     iterations: values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1),
   };
+  // Fail before anything is written: a built-in env id must exist (a custom one comes with envModule).
+  if (config['envModule'] === undefined && !listEnvs().includes(env)) throw new UsageError(`unknown env '${env}'; built in: ${listEnvs().join(', ')} (a custom env needs envModule in --config)`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.resolve((values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
-  mkdirSync(outDir, { recursive: true });
+  prepareRunDirectory(outDir);
   const progressFile = path.join(outDir, 'progress.jsonl');
   writeFileSync(progressFile, '');
   writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend, stop, config }, null, 2));
