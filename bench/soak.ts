@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- soak [--minutes N] [--kill-every K] [--workers W] [--seed S] [--until-target] [--quiet]`
+ * `npm run bench -- soak [--minutes N] [--kill-every K] [--workers W] [--seed S] [--until-target] [--iterations I] [--quiet]`
  *
  * The fault soak: PPO's tuned CartPole-v1 example on the farm backend, with one of the W rollout
  * workers (picked by a seeded random stream) killed with SIGKILL every K iterations, for N minutes.
@@ -8,7 +8,7 @@
  * process (driver and each actor, across its restarts) over time, and the reward: the tuned target
  * (475) must still be reached, and memory must stay flat (last RSS sample within 1.5x of the one after
  * warm-up, per process). Fails (non-zero exit) otherwise. `--until-target` stops once the target is
- * reached (within N minutes) instead of soaking for all of them. Not in CI: it runs for minutes.
+ * reached (within N minutes) instead of soaking for all of them; `--iterations I` stops after I iterations. Not in CI: it runs for minutes.
  */
 import { readFileSync } from 'node:fs';
 import { algorithms, buildAlgorithmPlan, faultOptions, tunedExample } from '../src/algorithms/index.js';
@@ -47,10 +47,11 @@ export interface SoakResult {
 }
 
 export async function main(args: readonly string[], out: (line: string) => void = console.log): Promise<SoakResult> {
-  const { values, flags } = parseOptions(args, { flags: ['quiet', 'until-target'], values: ['minutes', 'kill-every', 'workers', 'seed'] });
+  const { values, flags } = parseOptions(args, { flags: ['quiet', 'until-target'], values: ['minutes', 'kill-every', 'workers', 'seed', 'iterations'] });
   const minutes = Number(values.get('minutes') ?? 5);
   const killEvery = Number(values.get('kill-every') ?? 5);
   const seed = Number(values.get('seed') ?? 0);
+  const maxIterations = Number(values.get('iterations') ?? Number.POSITIVE_INFINITY);
   if (!(minutes > 0) || !Number.isInteger(killEvery) || killEvery < 1) throw new Error('--minutes must be > 0 and --kill-every a positive integer');
   const example = tunedExample('ppo', 'CartPole-v1')!;
   const ppo = algorithms['ppo']!;
@@ -93,6 +94,7 @@ export async function main(args: readonly string[], out: (line: string) => void 
       if (Number.isFinite(last.episode_reward_mean)) best = Math.max(best, last.episode_reward_mean);
       if (targetAt === undefined && last.episode_reward_mean >= target) targetAt = last.timesteps_total;
       if (targetAt !== undefined && flags.has('until-target')) break;
+      if (last.training_iteration >= maxIterations) break;
       if (performance.now() - started >= nextSample) {
         sample();
         nextSample += sampleEveryMs;
