@@ -68,6 +68,9 @@ function importHint(err: Error): { hint?: string } {
   if (/require is not defined in ES module scope|module is not defined in ES module scope|exports is not defined in ES module scope/.test(err.message)) {
     return { hint: 'this file is an ES module (.mjs, .ts, or "type": "module"): use import/export, not require/module.exports, or name it .cjs' };
   }
+  if (/Top-level await is currently not supported with the "cjs" output format/.test(err.message)) {
+    return { hint: 'this .ts file is loaded as CommonJS, where top-level await does not exist: name it .mts, or set "type": "module" in the nearest package.json' };
+  }
   if (/Cannot use import statement outside a module|Unexpected token 'export'/.test(err.message)) {
     return { hint: 'this file is loaded as CommonJS: name it .mjs (or .ts), or set "type": "module" in its package.json' };
   }

@@ -139,6 +139,7 @@ const badPlanFile = fc.oneof(
     { ext: '.cjs', text: "module.exports = { plan: 'x' };\n" },
     { ext: '.js', text: "import x from 'nowhere-at-all';\nexport const plan = x;\n" },
     { ext: '.ts', text: 'export const notAPlan = 1;\n' },
+    { ext: '.ts', text: 'const items = await Promise.resolve([1]);\nexport const plan = items;\n' }, // top-level await in a .ts loaded as CommonJS
     { ext: '.ts', text: 'export default async function () { return undefined; }\n' },
     { ext: '.ts', text: `import { fromItems } from ${JSON.stringify(DSL)};\nexport const plan = fromItems([1, undefined, 3]);\n` },
     { ext: '.ts', text: `import { fromItems } from ${JSON.stringify(DSL)};\nexport function plan() { return fromItems([1, 2]).forEach(() => undefined).forEach(function fmt(x: number) { return x.toFixed(1); }); }\n` },
@@ -214,12 +215,15 @@ describe('CLI fuzz: bad input exits quickly, non-zero, with a clear message and 
       ['train', newFile('.mjs', 'export const plan = ;\n'), '--skip-check'], // Node's SyntaxError carries none at all
       ['train', newFile('.ts', 'export function plan() { throw new Error("boom"); }\n'), '--skip-check'], // stack trace
       ['train', newFile('.mjs', "const x = require('fs');\nexport const plan = x;\n"), '--skip-check'], // CJS in ESM, no hint
+      ['train', newFile('.ts', 'const x = await Promise.resolve(1);\nexport const plan = x;\n'), '--skip-check'], // top-level await in a CJS-loaded .ts, no hint
       [...BASE, '--out', runDir], // overwrote an existing run
       ['train', 'ppo', '--env', 'NoSuchEnv-v0', '--out', path.join(root, 'never')], // started workers and wrote a run dir first
     ];
     for (const argv of cases) {
       const o = spawned(argv);
       assertCleanFailure(o, argv);
+      if (argv[1]?.endsWith('.mjs') && o.stderr.includes('require')) assert.match(o.stderr, /hint: this file is an ES module/);
+      if (o.stderr.includes('Top-level await')) assert.match(o.stderr, /hint: .*name it \.mts/);
     }
     assert.throws(() => statSync(path.join(root, 'never')), 'a failed start writes no run directory');
   });

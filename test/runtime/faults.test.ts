@@ -47,3 +47,20 @@ describe('actors({ resync })', () => {
     assert.equal(actors(Ticker, { resync: { stateless: true } }).resync?.toString(), '[object Object]');
   });
 });
+
+describe('undefined flowing into a typed stream', () => {
+  test('a driver stage typed to return a value that returns undefined fails at that stage, naming it', async () => {
+    const { fromItems, run } = await import('../../src/index.js');
+    const plan = await compile(
+      fromItems([1, 2])
+        .forEach(function forgetful(x: number): number { void x; return undefined as unknown as number; }, { out: 'number' })
+        .forEach(function fmt(x: number) { return x.toFixed(1); }),
+    );
+    const rt = await run(plan);
+    try {
+      await assert.rejects(rt.next(), (e: Error & { nodeName?: string }) => /forgetful/.test(e.nodeName ?? '') && /returned undefined, but its output is typed 'number'/.test(e.message));
+    } finally {
+      await rt.close();
+    }
+  });
+});
