@@ -11,6 +11,7 @@ import type { ActorGroup, BoundStage, Queue } from './define.js';
 import {
   makeNode,
   renameNode,
+  scope,
   stageDisplayName,
   stageTypes,
   toDslStage,
@@ -197,6 +198,19 @@ export class Stream<T> {
     if (!Number.isInteger(maxSkew) || maxSkew < 1) throw new PlanError(`duplicate maxSkew must be a positive integer, got ${maxSkew}`, { source });
     const node = makeNode({ kind: K.duplicate.kind, label: `duplicate(${n})`, output: this.type, inputTypes: ['unknown'], params: { n, maxSkew }, inputs: this.input(), name: options.name, source });
     return Array.from({ length: n }, (_, port) => new Stream<T>(node, port)) as TupleOf<Stream<T>, N>;
+  }
+
+  /**
+   * Applies a composite transform under a named scope (Apache Beam's `apply`, RxJS's `pipe`): every
+   * node `transform` makes is named `name/…`, the IR records the scope, and the views draw it as one
+   * box. Composites read top to bottom: `rollouts.apply('trainOneStep', (s) => trainOneStep(s, …))`.
+   *
+   * ```ts
+   * const doubled = fromItems([1, 2]).apply('twice', (s) => s.forEach(double).forEach(double));
+   * ```
+   */
+  apply<R>(name: string, transform: (stream: Stream<T>) => R): R {
+    return scope(name, () => transform(this));
   }
 
   /** The same stream with its last stage renamed (names must be unique in a plan). */

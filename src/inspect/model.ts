@@ -6,7 +6,7 @@
  * embed it as JSON and every format shows the same facts.
  */
 import { displayModule, displayRef } from '../ir/dump.js';
-import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
+import { dataFlowOrder, inputEdges, type PlanGraph } from '../ir/graph.js';
 import { fusedMembers, getKind, hasKind, K } from '../ir/kinds.js';
 import type { Device, Placement, SourceLocation, StageBinding } from '../ir/types.js';
 
@@ -41,6 +41,8 @@ export interface ViewNode {
   readonly source?: ViewSource;
   /** Present on fused nodes: the stages it runs, in order. */
   readonly members?: readonly ViewFusedMember[];
+  /** The composite scopes the node was made in, outermost first (absent at top level). */
+  readonly scope?: readonly string[];
 }
 
 export interface ViewEdge {
@@ -153,7 +155,7 @@ export function formatViewSource(source: ViewSource | undefined): string {
 export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphView {
   const { root } = options;
   const attrs = graph.getAttributes();
-  const order = topologicalOrder(graph);
+  const order = dataFlowOrder(graph);
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
   const calls: ViewCall[] = [];
@@ -174,6 +176,7 @@ export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphVie
       placement: node.placement,
       ...(node.stage ? { stage: viewStage(node.stage, root)! } : {}),
       ...(node.source ? { source: viewSource(node.source, root)! } : {}),
+      ...(node.scope?.length ? { scope: node.scope } : {}),
       ...(fused
         ? {
             members: fusedMembers(node.params).map((m) => ({
@@ -253,4 +256,30 @@ export function nodesByPlacement(view: GraphView): { groups: Map<string, ViewNod
     }
   }
   return { groups, driver };
+}
+
+/** Nodes grouped by composite scope: the nodes directly in a scope and its named sub-scopes, in order. */
+export interface ScopeTree {
+  /** The scope's path (`['trainOneStep']`), empty at the top. */
+  readonly path: readonly string[];
+  readonly nodes: ViewNode[];
+  readonly children: Map<string, ScopeTree>;
+}
+
+/** The scope tree of `nodes` (views draw one box per scope: a DOT cluster, a Mermaid subgraph). */
+export function scopeTree(nodes: readonly ViewNode[]): ScopeTree {
+  const top: ScopeTree = { path: [], nodes: [], children: new Map() };
+  for (const node of nodes) {
+    let at = top;
+    for (const name of node.scope ?? []) {
+      let child = at.children.get(name);
+      if (!child) {
+        child = { path: [...at.path, name], nodes: [], children: new Map() };
+        at.children.set(name, child);
+      }
+      at = child;
+    }
+    at.nodes.push(node);
+  }
+  return top;
 }
