@@ -15,12 +15,12 @@ export interface DumpOptions {
   readonly sources?: boolean;
   /** Directory that module and source paths are printed relative to. Default: the current directory. */
   readonly root?: string;
-  /** Print params and arguments whole instead of shortened to about 100 characters. Default false. */
+  /** Print params and arguments whole instead of shortened to about 160 characters. Default false. */
   readonly full?: boolean;
 }
 
 /** Longest JSON text of params or arguments a dump line shows unless `full` is set. */
-export const DUMP_VALUE_CHARS = 100;
+export const DUMP_VALUE_CHARS = 160;
 
 /** `text`, cut to `max` characters with an ellipsis that says how much was left out. */
 export function shorten(text: string, max: number = DUMP_VALUE_CHARS): string {
@@ -61,6 +61,25 @@ function displayStage(stage: StageBinding, root: string | undefined, cut: (text:
   return stage.args.length ? `${displayRef(stage.ref, root)}${cut(stableJson(stage.args))}` : displayRef(stage.ref, root);
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** `  path = {…}` for an object's plain fields, then the same for each nested object (`path.key`). */
+function argLines(value: unknown, path: string): string[] {
+  if (!isPlainObject(value)) return [`  ${path} = ${shorten(stableJson(value))}`];
+  const keys = Object.keys(value).sort();
+  const nested = keys.filter((k) => isPlainObject(value[k]) && Object.keys(value[k] as object).length > 0);
+  const flat = Object.fromEntries(keys.filter((k) => !nested.includes(k)).map((k) => [k, value[k]]));
+  const text = stableJson(flat);
+  // A long object gets one line per field rather than being cut off.
+  const own =
+    text.length <= DUMP_VALUE_CHARS
+      ? Object.keys(flat).length || !nested.length ? [`  ${path} = ${text}`] : []
+      : Object.keys(flat).map((k) => `  ${path}.${k} = ${shorten(stableJson(flat[k]))}`);
+  return [...own, ...nested.flatMap((k) => argLines(value[k], `${path}.${k}`))];
+}
+
 /** The stable text dump of a graph. */
 export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
   const { sources = true, root, full = false } = options;
@@ -73,9 +92,12 @@ export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
     const prefers = g.prefers ? ` prefers:${g.prefers}` : '';
     const host = g.host ? ` host:${g.host}` : '';
     const work = g.vectorizable ? ` vectorizable=${stableJson(g.vectorizable)}` : '';
-    lines.push(
-      `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work} args=${cut(stableJson(g.args))}`,
-    );
+    const head = `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work}`;
+    const args = stableJson(g.args);
+    // Long constructor args (a worker's whole config) get one line per nested object, so settings such
+    // as the loss's klTarget stay readable instead of being cut off.
+    if (full || args.length <= DUMP_VALUE_CHARS) lines.push(`${head} args=${args}`);
+    else lines.push(head, ...g.args.flatMap((arg, i) => argLines(arg, `args[${i}]`)));
   }
   for (const name of Object.keys(attrs.queues).sort()) {
     const q = attrs.queues[name]!;
