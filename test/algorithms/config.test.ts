@@ -177,8 +177,8 @@ describe('plans', () => {
       assert.doesNotMatch(dump, /closure\(/, 'every driver stage is a stage reference with plain-data args');
       for (const line of nodes) assert.match(line, new RegExp(`# src/algorithms/${c.name}\\.ts:\\d+:\\d+$`), 'the node points at the plan line, not at library code');
       // The groups: rollout workers with envs, and a learner (one worker without envs).
-      assert.match(dump, /group learner = src\/rl\/rollout-worker\.ts#RolloutWorker x1 .*\n(  args.*\n)*  args\[0\]\.numEnvs = 0\n/);
-      assert.match(dump, /group workers = src\/rl\/rollout-worker\.ts#RolloutWorker x2 .*\n(  args.*\n)*  args\[0\]\.numEnvs = 1\n/);
+      assert.match(dump, /group learner = src\/rl\/rollout-worker\.ts#RolloutWorker x1 .*\n( {2}args.*\n)* {2}args\[0\]\.numEnvs = 0\n/);
+      assert.match(dump, /group workers = src\/rl\/rollout-worker\.ts#RolloutWorker x2 .*\n( {2}args.*\n)* {2}args\[0\]\.numEnvs = 1\n/);
     });
   }
 
