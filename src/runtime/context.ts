@@ -13,7 +13,7 @@ import { RemoteCallError, type ActorBackend } from './backend.js';
 import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
-import { createRng, deriveSeed } from './rng.js';
+import { createRng, deriveSeed } from '../rng/index.js';
 import type { TraceRecorder } from './trace.js';
 
 export function placeOf(node: NodeAttributes): PlanPlace {

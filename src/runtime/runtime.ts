@@ -19,7 +19,7 @@ import { LocalBackend } from './local-backend.js';
 import type { MetricsContext } from './metrics.js';
 import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
 import { operatorFactory } from './registry.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed } from '../rng/index.js';
 import { chainEndingAt } from './shard-reader.js';
 import type { TraceRecorder } from './trace.js';
 import './operators/index.js';
