@@ -28,10 +28,10 @@ describe('rlflow inspect', () => {
     const text = await run(['ppo', ...FAST]);
     assert.match(text, /^plan "ppo-CartPole-v1" schema=1\ngroup learner = /);
     // PPO's composites are scopes, and its hyperparameters show as the params of its stages.
-    assert.match(text, /^scope trainOneStep\n(  .*\n)*  n\d+ "trainOneStep\/callActor\(learner\.learnOnBatch\)" = rlflow\/call-actor@1.*#learnOnBatchArgs\[\{"numSgdIter":\d+,"sgdMinibatchSize":\d+\}\]/m);
+    assert.match(text, /^scope trainOneStep\n( {2}.*\n)* {2}n\d+ "trainOneStep\/callActor\(learner\.learnOnBatch\)" = rlflow\/call-actor@1.*#learnOnBatchArgs\[\{"numSgdIter":\d+,"sgdMinibatchSize":\d+\}\]/m);
     assert.match(text, /"combine\(concatBatches\)" = .*\[\{"countStepsBy":"env_steps","minBatchSize":\d+\}\]/);
     assert.match(text, /^scope updateKL$/m);
-    assert.match(text, /^scope standardMetricsReporting\n(  .*\n)*  n\d+ .*collectMetrics\[\{"metricsSmoothingEpisodes":\d+,"workers":"workers"\}\]/m);
+    assert.match(text, /^scope standardMetricsReporting\n( {2}.*\n)* {2}n\d+ .*collectMetrics\[\{"metricsSmoothingEpisodes":\d+,"workers":"workers"\}\]/m);
     assert.match(text, /^ {2}args\[0\]\.policy\.loss = \{.*"klTarget":0\.01/m);
     assert.doesNotMatch(text, /closure\(/);
     assert.ok(text.split('\n').every((l) => l.length <= 400), 'no overlong lines (they were up to 900 characters)');
