@@ -22,7 +22,8 @@ export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
 Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')}) by running its plan,
 optimized by the default pass pipeline. A plan file (a module exporting \`plan\`, see docs/inspect.md)
-runs your own plan instead; each item it outputs is printed (result dicts as iteration lines).
+runs your own plan instead, as does a plan saved as JSON (rlflow inspect <algo> --format json --out f.json);
+each item it outputs is printed (result dicts as iteration lines).
   --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
   --workers <n>         rollout worker actors
   --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)

@@ -4,7 +4,7 @@
  * every group cluster, a nested `cluster_scope_<path>` box per composite scope (`stream.apply`), data edges labelled with the element type they carry, dashed edges for driver→actor
  * calls and queue hand-offs. Node labels: name, kind, file:line. Render with `dot -Tsvg`.
  */
-import { actorsLines, groupTitle, nodesByPlacement, scopeTree, type GraphView, type ScopeTree, type ViewNode } from './model.js';
+import { actorsLines, groupTitle, nodesByPlacement, scopeTree, settingsLine, type GraphView, type ScopeTree, type ViewNode } from './model.js';
 import { PALETTE } from './palette.js';
 
 /** A DOT double-quoted string (label lines joined with `\n`, which DOT draws as line breaks). */
@@ -20,6 +20,8 @@ export function groupActorsId(group: string): string {
 function nodeLabel(node: ViewNode): string {
   // A fused node's name concatenates its members' names: list them one per line instead.
   const lines = node.members ? [`fused ×${node.members.length}`, node.kind, ...node.members.map((m, i) => `${i + 1}. ${m.name}`)] : [node.name, node.kind];
+  const settings = settingsLine(node);
+  if (settings) lines.push(settings);
   if (node.source) lines.push(`${node.source.file}:${node.source.line}`);
   return lines.join('\n');
 }

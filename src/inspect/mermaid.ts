@@ -4,7 +4,7 @@
  * calls and queue hand-offs, and classes colouring driver / cpu / gpu / fused nodes. Paste it into a
  * Markdown file (GitHub renders ```mermaid blocks) or the Mermaid live editor.
  */
-import { actorsLines, groupTitle, nodesByPlacement, scopeTree, type GraphView, type ScopeTree, type ViewNode } from './model.js';
+import { actorsLines, groupTitle, nodesByPlacement, scopeTree, settingsLine, type GraphView, type ScopeTree, type ViewNode } from './model.js';
 import { PALETTE } from './palette.js';
 
 /** Mermaid label text: quotes and angle brackets as entities (labels are HTML), lines joined by <br/>. */
@@ -32,6 +32,8 @@ function idMapper(): (kind: 'node' | 'group' | 'actors' | 'scope', id: string) =
 function nodeLines(node: ViewNode): string[] {
   // A fused node's name concatenates its members' names: list them one per line instead.
   const lines = node.members ? [`fused ×${node.members.length}`, node.kind, ...node.members.map((m, i) => `${i + 1}. ${m.name}`)] : [node.name, node.kind];
+  const settings = settingsLine(node);
+  if (settings) lines.push(settings);
   if (node.source) lines.push(`${node.source.file}:${node.source.line}`);
   return lines;
 }

@@ -38,6 +38,8 @@ export interface ViewNode {
   readonly placement: ViewPlacement;
   /** `module#export[args]` or `closure(name)`. */
   readonly stage?: string;
+  /** The stage's plain-data arguments (its settings, e.g. `{ numSgdIter, sgdMinibatchSize }`), if any. */
+  readonly stageArgs?: readonly unknown[];
   readonly source?: ViewSource;
   /** Present on fused nodes: the stages it runs, in order. */
   readonly members?: readonly ViewFusedMember[];
@@ -175,6 +177,7 @@ export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphVie
       params: fused ? rest : node.params,
       placement: node.placement,
       ...(node.stage ? { stage: viewStage(node.stage, root)! } : {}),
+      ...(node.stage?.type === 'ref' && node.stage.args.length ? { stageArgs: node.stage.args } : {}),
       ...(node.source ? { source: viewSource(node.source, root)! } : {}),
       ...(node.scope?.length ? { scope: node.scope } : {}),
       ...(fused
@@ -223,6 +226,23 @@ export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphVie
       };
     });
   return { name: attrs.name, nodes, edges, groups, calls, queueLinks, outputs: attrs.outputs };
+}
+
+/**
+ * A node's settings in one short line for graph labels: its stage's arguments (`numSgdIter=10
+ * sgdMinibatchSize=256` for an object, JSON otherwise), or undefined when it has none.
+ */
+export function settingsLine(node: ViewNode, max = 60): string | undefined {
+  if (!node.stageArgs?.length) return undefined;
+  const parts = node.stageArgs.map((a) =>
+    a && typeof a === 'object' && !Array.isArray(a)
+      ? Object.entries(a as Record<string, unknown>)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')
+      : JSON.stringify(a),
+  );
+  const text = parts.join(', ');
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** `workers ×2 · cpu · local`: a group's headline, the same in every format. */
