@@ -15,7 +15,7 @@ import { algorithms, buildAlgorithmPlan, faultOptions, tunedExample } from '../s
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import type { FarmBackend } from '../src/runtime/farm-backend.js';
 import { FAULT_COUNTERS } from '../src/runtime/faults.js';
-import { createRng } from '../src/runtime/rng.js';
+import { createRng } from '../src/rng/index.js';
 import { run } from '../src/runtime/runtime.js';
 import { fmt, machineInfo, markdownTable, parseOptions } from './lib.js';
 

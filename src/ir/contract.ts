@@ -79,6 +79,19 @@ export interface TimerView {
   time<T>(fn: () => Promise<T> | T, units?: number): Promise<T>;
 }
 
+/**
+ * Counters the runtime's fault handling keeps in the shared metrics (see runtime/faults.ts), named here
+ * so that layers above (RL result dicts) read them without depending on the runtime.
+ */
+export const FAULT_COUNTERS = {
+  /** Actors recreated after a crash or a stuck call. */
+  restarts: 'num_actor_restarts',
+  /** Calls in flight on an actor when it died, dropped rather than replayed (e.g. lost sample fragments). */
+  dropped: 'num_dropped_calls',
+  /** Actors given up for the rest of the run (`ignoreWorkerFailures`). */
+  abandoned: 'num_actors_abandoned',
+} as const;
+
 /** Counters, timers and info shared by every stage of one running plan. */
 export interface MetricsView {
   readonly counters: Map<string, number>;
@@ -89,9 +102,22 @@ export interface MetricsView {
   readonly timers: ReadonlyMap<string, TimerView>;
 }
 
+/**
+ * Driver-side state of one plan node that must outlive an item (an iteration count, a merged filter):
+ * kept by the runtime under the node's name, so `Runtime.saveState()` can checkpoint it and
+ * `restoreState()` bring it back. Values must be plain data (structured-cloneable). State that may be
+ * lost on a restart (a timestamp, a partial batch) can stay in the stage's own closure.
+ */
+export interface NodeStateView {
+  get<V>(key: string): V | undefined;
+  set(key: string, value: unknown): void;
+}
+
 /** Context of a driver-side stage function. */
 export interface StageContext extends Clock {
   readonly metrics: MetricsView;
+  /** This node's checkpointed state (see `NodeStateView`). */
+  readonly state: NodeStateView;
   /** The actor that produced the current item (set by gatherAsync and callActor), if any. */
   readonly sourceActor: ActorRef | undefined;
   /** Deterministic uniform [0, 1) stream of the driver, seeded from the root seed. */

@@ -32,15 +32,7 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
 /** How long an actor may take to start (load its module, run its constructor). */
 export const START_DEADLINE_MS = 120_000;
 
-/** Metrics counters the fault handling keeps. */
-export const FAULT_COUNTERS = {
-  /** Actors recreated after a crash or a stuck call. */
-  restarts: 'num_actor_restarts',
-  /** Calls in flight on an actor when it died, dropped rather than replayed (e.g. lost sample fragments). */
-  dropped: 'num_dropped_calls',
-  /** Actors given up for the rest of the run (`ignoreWorkerFailures`). */
-  abandoned: 'num_actors_abandoned',
-} as const;
+export { FAULT_COUNTERS } from '../ir/contract.js';
 
 /** What a backend reports to the runtime about faults (the runtime counts them in the metrics). */
 export type FaultEvent =
