@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs'
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
+import type { PlanGraph } from '../ir/graph.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
@@ -16,6 +17,7 @@ import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
+import { describeNodes, joinCluster, natsHelp, natsOptions, type Cluster } from './cluster.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
@@ -24,7 +26,10 @@ optimized by the default pass pipeline. A plan file (a module exporting \`plan\`
 runs your own plan instead; each item it outputs is printed (result dicts as iteration lines).
   --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
   --workers <n>         rollout worker actors
-  --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)
+  --backend <b>         farm (one process per actor; default), local (in-process, deterministic), or nats
+                        (actors on \`rlflow node\` processes on other machines, docs/multi-node.md)
+  --nats <url>          with --backend nats: the NATS server the nodes joined, e.g. nats://10.0.0.5:4222
+  --nodes <n>           with --backend nats: wait (up to 30 s) until n nodes answered
   --seed <s>            root seed (default 0)
   --stop-reward <r>     stop when the smoothed episode reward reaches r (default: the tuned target)
   --stop-timesteps <t>  stop after t env steps (default: the tuned budget, else 1,000,000)
@@ -34,7 +39,8 @@ runs your own plan instead; each item it outputs is printed (result dicts as ite
   --quiet               no progress bar, only iteration lines
   --skip-check          plan files: skip the static checks of rlflow check (docs/check.md)
   --trace <file.json>   record a run trace (Chrome trace format: ui.perfetto.dev, chrome://tracing; see docs/traces.md)
-${optimizerHelp}`;
+${optimizerHelp}
+${natsHelp}`;
 
 interface Stop {
   readonly reward: number | undefined;
@@ -107,6 +113,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
     quiet: { type: 'boolean' },
     'skip-check': { type: 'boolean' },
     trace: { type: 'string' },
+    nodes: { type: 'string' },
+    ...natsOptions,
     ...optimizerOptions,
   });
   const name = positionals[0];
@@ -115,7 +123,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const algorithm = algorithms[name];
   if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
   const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const tuned = tunedExample(name, env);
   const overrides: Record<string, unknown> = { ...readConfigFile(values['config'] as string | undefined), env };
@@ -138,10 +146,13 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
-  const plan = await optimizeForCli(compiled, values, out, backend);
+  const cluster = backend === 'nats' ? await joinCluster(values) : undefined;
+  if (cluster) out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
+  const plan = await optimizeForCli(compiled, values, out, cluster ? cluster.inventory : backend === 'nats' ? 'farm' : backend);
   const started = performance.now();
   const trace = traceOption(values);
-  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
+  const rt = await run<ResultDict>(plan, { backend: runBackend(cluster, plan, backend), seed, trace: trace?.recorder });
+  if (cluster) out(`nats: actors on ${placementLine(rt.backend as ReturnType<Cluster['backend']>, plan)}`);
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';
@@ -208,6 +219,20 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
   out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
   return 0;
+}
+
+/** The backend to run on: the cluster's when there is one (it closes its connection), else by name. */
+function runBackend(cluster: Cluster | undefined, plan: PlanGraph, backend: 'local' | 'farm' | 'nats'): 'local' | 'farm' | ReturnType<Cluster['backend']> {
+  if (cluster) return cluster.backend(plan);
+  if (backend === 'nats') throw new UsageError('--backend nats needs --nats');
+  return backend;
+}
+
+/** `learner[0]@a, workers[0]@b, …`: which node runs each actor. */
+function placementLine(backend: ReturnType<Cluster['backend']>, plan: PlanGraph): string {
+  return Object.values(plan.getAttribute('actorGroups'))
+    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${backend.nodeOf({ group: g.name, index }) ?? '?'}`))
+    .join(', ');
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */

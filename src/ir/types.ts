@@ -82,6 +82,11 @@ export interface ActorGroupSpec {
   readonly prefers?: Device;
   /** Machine the group runs on, chosen by the `place` pass (`local`: the driver's machine). */
   readonly host?: string;
+  /**
+   * Machine of each actor, by index, when the `place` pass spread the group over several machines
+   * (its `spread` option); `host` is then the first actor's.
+   */
+  readonly hosts?: readonly string[];
   /** Work the `batch` pass may vectorize. */
   readonly vectorizable?: VectorizableWork;
   readonly source?: SourceLocation;

@@ -25,6 +25,8 @@ export interface ActorSpec {
   readonly device?: Device;
   /** Rows per vectorized call chosen for the group (see `ActorContext.vectorBatch`). */
   readonly vectorBatch?: number;
+  /** Machine the `place` pass chose for this actor (multi-machine backends route by it). */
+  readonly host?: string;
 }
 
 /**

@@ -14,6 +14,10 @@ type Callback = (err: null, reply: Reply) => void;
 
 let host: Host | undefined;
 
+// NOTE: worker-farm's child never exits on its own when its parent dies (killed, not closed): leave
+// with it, so no actor process outlives the process that hosts it (the driver, or an `rlflow node`).
+process.once('disconnect', () => process.exit(0));
+
 function failure(e: unknown): Reply {
   // `rlflowAt` (actor-host's FAILED_AT): which member of a fused segment threw.
   const at = e instanceof Error ? (e as Error & { rlflowAt?: unknown }).rlflowAt : undefined;

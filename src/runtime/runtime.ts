@@ -137,6 +137,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
         actorClass: g.actorClass,
         args: g.args,
         device: g.device,
+        ...((g.hosts?.[index] ?? g.host) !== undefined ? { host: g.hosts?.[index] ?? g.host } : {}),
         ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
       })),
     );
