@@ -148,7 +148,10 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
   const cluster = backend === 'nats' ? await joinCluster(values) : undefined;
   if (cluster) out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
-  const plan = await optimizeForCli(compiled, values, out, cluster ? cluster.inventory : backend === 'nats' ? 'farm' : backend);
+  const plan = await optimizeForCli(compiled, values, out, cluster ? cluster.inventory : backend === 'nats' ? 'farm' : backend).catch(async (e: unknown) => {
+    await cluster?.connection.close();
+    throw e;
+  });
   const started = performance.now();
   const trace = traceOption(values);
   const rt = await run<ResultDict>(plan, { backend: runBackend(cluster, plan, backend), seed, trace: trace?.recorder });
