@@ -11,7 +11,7 @@ import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
-import { run } from '../runtime/runtime.js';
+import { run, type Runtime } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
@@ -146,16 +146,9 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
-  const cluster = backend === 'nats' ? await joinCluster(values) : undefined;
-  if (cluster) out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
-  const plan = await optimizeForCli(compiled, values, out, cluster ? cluster.inventory : backend === 'nats' ? 'farm' : backend).catch(async (e: unknown) => {
-    await cluster?.connection.close();
-    throw e;
-  });
   const started = performance.now();
   const trace = traceOption(values);
-  const rt = await run<ResultDict>(plan, { backend: runBackend(cluster, plan, backend), seed, trace: trace?.recorder });
-  if (cluster) out(`nats: actors on ${placementLine(rt.backend as ReturnType<Cluster['backend']>, plan)}`);
+  const rt = await optimizeAndRun<ResultDict>(compiled, values, out, backend, seed, trace);
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';
@@ -224,11 +217,25 @@ export async function train(argv: string[], out: (line: string) => void = consol
   return 0;
 }
 
-/** The backend to run on: the cluster's when there is one (it closes its connection), else by name. */
-function runBackend(cluster: Cluster | undefined, plan: PlanGraph, backend: 'local' | 'farm' | 'nats'): 'local' | 'farm' | ReturnType<Cluster['backend']> {
-  if (cluster) return cluster.backend(plan);
-  if (backend === 'nats') throw new UsageError('--backend nats needs --nats');
-  return backend;
+/**
+ * Optimizes the plan for its backend and starts it. With `nats`, first joins the cluster: the nodes
+ * that answered are the place pass's inventory, and the run header says where each actor went.
+ */
+async function optimizeAndRun<T>(compiled: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | 'nats', seed: number, trace: { recorder: TraceRecorder } | undefined): Promise<Runtime<T>> {
+  if (backend !== 'nats') return run<T>(await optimizeForCli(compiled, values, out, backend), { backend, seed, trace: trace?.recorder });
+  const cluster = await joinCluster(values);
+  out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
+  let plan: PlanGraph;
+  try {
+    plan = await optimizeForCli(compiled, values, out, cluster.inventory);
+  } catch (e) {
+    await cluster.connection.close();
+    throw e;
+  }
+  const backendObject = cluster.backend(plan);
+  const rt = await run<T>(plan, { backend: backendObject, seed, trace: trace?.recorder });
+  out(`nats: actors on ${placementLine(backendObject, plan)}`);
+  return rt;
 }
 
 /** `learner[0]@a, workers[0]@b, …`: which node runs each actor. */
@@ -240,7 +247,7 @@ function placementLine(backend: ReturnType<Cluster['backend']>, plan: PlanGraph)
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */
 async function trainPlanFile(file: string, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
   // Static checks first (docs/check.md): a stage a worker cannot load should fail here, at its line,
@@ -248,9 +255,8 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
   if (values['skip-check'] !== true) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
   out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
-  const plan = await optimizeForCli(compiled, values, out, backend);
   const trace = traceOption(values);
-  const rt = await run<unknown>(plan, { backend, seed, trace: trace?.recorder });
+  const rt = await optimizeAndRun<unknown>(compiled, values, out, backend, seed, trace);
   let count = 0;
   try {
     for (;;) {
