@@ -10,7 +10,7 @@
  * crash of all its actors (their calls fail with a crash, as on farm). The pings also renew the node's
  * lease on the driver's actors, so a node stops them when the driver goes away.
  */
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, nuid, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { formatActor, type ActorRef } from '../../ir/contract.js';
 import type { ActorSpec } from '../actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from '../backend.js';
@@ -54,7 +54,7 @@ export class NatsBackend implements ActorBackend {
   readonly name = 'nats';
   readonly clock = new RealClock();
   /** Unique per run: nodes keep each driver's actors apart by it. */
-  readonly session = createInbox('').replace(/^\./, '').replace(/\./g, '');
+  readonly session = nuid.next();
   private readonly nc: NatsConnection;
   private readonly inbox = createInbox();
   private readonly nodes = new Map<string, NodeState>();
