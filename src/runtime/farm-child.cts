@@ -14,10 +14,6 @@ type Callback = (err: null, reply: Reply) => void;
 
 let host: Host | undefined;
 
-// NOTE: worker-farm's child never exits on its own when its parent dies (killed, not closed): leave
-// with it, so no actor process outlives the process that hosts it (the driver, or an `rlflow node`).
-process.once('disconnect', () => process.exit(0));
-
 function failure(e: unknown): Reply {
   // `rlflowAt` (actor-host's FAILED_AT): which member of a fused segment threw.
   const at = e instanceof Error ? (e as Error & { rlflowAt?: unknown }).rlflowAt : undefined;
@@ -69,3 +65,7 @@ export function callTimed(method: string, args: readonly unknown[], cb: Callback
     (e: unknown) => reply(cb, failure(e)),
   );
 }
+
+// NOTE: worker-farm's child never exits on its own when its parent dies (killed, not closed): leave
+// with it, so no actor process outlives the process that hosts it (the driver, or an `rlflow node`).
+process.once('disconnect', () => process.exit(0));
