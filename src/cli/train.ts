@@ -11,13 +11,14 @@ import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
-import { run, type Runtime } from '../runtime/runtime.js';
+import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
-import { describeNodes, joinCluster, natsHelp, natsOptions, type Cluster } from './cluster.js';
+import { describeNodes, joinCluster, natsHelp, natsOptions } from './cluster.js';
+import type { NatsBackend } from '../runtime/nats/nats-backend.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
@@ -123,7 +124,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const algorithm = algorithms[name];
   if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
   const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
+  const backendName = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const tuned = tunedExample(name, env);
   const overrides: Record<string, unknown> = { ...readConfigFile(values['config'] as string | undefined), env };
@@ -139,16 +140,17 @@ export async function train(argv: string[], out: (line: string) => void = consol
   mkdirSync(outDir, { recursive: true });
   const progressFile = path.join(outDir, 'progress.jsonl');
   writeFileSync(progressFile, '');
-  writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend, stop, config }, null, 2));
+  writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend: backendName, stop, config }, null, 2));
   const live = values['quiet'] !== true && process.stdout.isTTY === true;
 
-  out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backend}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
+  out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backendName}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
+  const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
   const started = performance.now();
   const trace = traceOption(values);
-  const rt = await optimizeAndRun<ResultDict>(compiled, values, out, backend, seed, trace);
+  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';
@@ -218,11 +220,11 @@ export async function train(argv: string[], out: (line: string) => void = consol
 }
 
 /**
- * Optimizes the plan for its backend and starts it. With `nats`, first joins the cluster: the nodes
- * that answered are the place pass's inventory, and the run header says where each actor went.
+ * Optimizes the plan for its backend. With `nats`, first joins the cluster: the nodes that answered
+ * are the place pass's inventory, the backend runs on them, and the header says where each actor goes.
  */
-async function optimizeAndRun<T>(compiled: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | 'nats', seed: number, trace: { recorder: TraceRecorder } | undefined): Promise<Runtime<T>> {
-  if (backend !== 'nats') return run<T>(await optimizeForCli(compiled, values, out, backend), { backend, seed, trace: trace?.recorder });
+async function optimizeForBackend(compiled: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | 'nats'): Promise<{ plan: PlanGraph; backend: 'local' | 'farm' | NatsBackend }> {
+  if (backend !== 'nats') return { plan: await optimizeForCli(compiled, values, out, backend), backend };
   const cluster = await joinCluster(values);
   out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
   let plan: PlanGraph;
@@ -232,31 +234,30 @@ async function optimizeAndRun<T>(compiled: CompiledPlan, values: Record<string, 
     await cluster.connection.close();
     throw e;
   }
-  const backendObject = cluster.backend(plan);
-  const rt = await run<T>(plan, { backend: backendObject, seed, trace: trace?.recorder });
-  out(`nats: actors on ${placementLine(backendObject, plan)}`);
-  return rt;
+  out(`nats: actors on ${placementLine(plan)}`);
+  return { plan, backend: cluster.backend(plan) };
 }
 
-/** `learner[0]@a, workers[0]@b, …`: which node runs each actor. */
-function placementLine(backend: ReturnType<Cluster['backend']>, plan: PlanGraph): string {
+/** `learner[0]@a, workers[0]@b, …`: the node the place pass chose for each actor. */
+function placementLine(plan: PlanGraph): string {
   return Object.values(plan.getAttribute('actorGroups'))
-    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${backend.nodeOf({ group: g.name, index }) ?? '?'}`))
+    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${g.hosts?.[index] ?? g.host ?? '?'}`))
     .join(', ');
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */
 async function trainPlanFile(file: string, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
+  const backendName = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
   // Static checks first (docs/check.md): a stage a worker cannot load should fail here, at its line,
   // not in a worker process after the actors started.
   if (values['skip-check'] !== true) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
-  out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
+  out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backendName}, seed ${seed}`);
+  const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
   const trace = traceOption(values);
-  const rt = await optimizeAndRun<unknown>(compiled, values, out, backend, seed, trace);
+  const rt = await run<unknown>(plan, { backend, seed, trace: trace?.recorder });
   let count = 0;
   try {
     for (;;) {
