@@ -11,14 +11,14 @@ import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
+import type { NatsBackend } from '../runtime/nats/nats-backend.js';
 import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
+import { describeNodes, joinCluster, natsHelp, natsOptions } from './cluster.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
-import { describeNodes, joinCluster, natsHelp, natsOptions } from './cluster.js';
-import type { NatsBackend } from '../runtime/nats/nats-backend.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
