@@ -2,7 +2,7 @@
  * The CLI's side of running on several machines: the NATS connection flags shared by `rlflow node` and
  * `rlflow train --backend nats` (server URL, auth and TLS, passed through to the NATS client), joining
  * the cluster as a driver (discover the nodes, turn them into the place pass's inventory) and making
- * the `nats` backend for a placed plan.
+ * the `nats` backend for a placed plan; `optimizeForBackend` is what `rlflow train` calls for any backend.
  */
 import { readFileSync } from 'node:fs';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
@@ -14,6 +14,8 @@ import { NatsBackend } from '../runtime/nats/nats-backend.js';
 import type { NodeInfo } from '../runtime/nats/wire.js';
 import { ClusterError } from '../ir/errors.js';
 import { intOption, UsageError } from './args.js';
+import type { CompiledPlan } from '../dsl/compile.js';
+import { optimizeForCli } from './optimize-options.js';
 
 export const natsOptions = {
   nats: { type: 'string' },
@@ -116,4 +118,30 @@ export async function joinCluster(values: Record<string, unknown>): Promise<Clus
     inventory: nodeInventory(nodes),
     backend: (graph) => new NatsBackend({ connection, nodes, modules: planModules(graph).map(moduleDigest) }),
   };
+}
+
+/**
+ * Optimizes the plan for its backend. With `nats`, first joins the cluster: the nodes that answered
+ * are the place pass's inventory, the backend runs on them, and the header says where each actor goes.
+ */
+export async function optimizeForBackend(compiled: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | 'nats'): Promise<{ plan: PlanGraph; backend: 'local' | 'farm' | NatsBackend }> {
+  if (backend !== 'nats') return { plan: await optimizeForCli(compiled, values, out, backend), backend };
+  const cluster = await joinCluster(values);
+  out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
+  let plan: PlanGraph;
+  try {
+    plan = await optimizeForCli(compiled, values, out, cluster.inventory);
+  } catch (e) {
+    await cluster.connection.close();
+    throw e;
+  }
+  out(`nats: actors on ${placementLine(plan)}`);
+  return { plan, backend: cluster.backend(plan) };
+}
+
+/** `learner[0]@a, workers[0]@b, …`: the node the place pass chose for each actor. */
+function placementLine(plan: PlanGraph): string {
+  return Object.values(plan.getAttribute('actorGroups'))
+    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${g.hosts?.[index] ?? g.host ?? '?'}`))
+    .join(', ');
 }

@@ -8,15 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs'
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
-import type { PlanGraph } from '../ir/graph.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
-import type { NatsBackend } from '../runtime/nats/nats-backend.js';
 import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
-import { describeNodes, joinCluster, natsHelp, natsOptions } from './cluster.js';
-import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
+import { natsHelp, natsOptions, optimizeForBackend } from './cluster.js';
+import { optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
 
@@ -217,32 +215,6 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
   out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
   return 0;
-}
-
-/**
- * Optimizes the plan for its backend. With `nats`, first joins the cluster: the nodes that answered
- * are the place pass's inventory, the backend runs on them, and the header says where each actor goes.
- */
-async function optimizeForBackend(compiled: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | 'nats'): Promise<{ plan: PlanGraph; backend: 'local' | 'farm' | NatsBackend }> {
-  if (backend !== 'nats') return { plan: await optimizeForCli(compiled, values, out, backend), backend };
-  const cluster = await joinCluster(values);
-  out(`nats: ${cluster.nodes.length} node(s): ${describeNodes(cluster.nodes)}`);
-  let plan: PlanGraph;
-  try {
-    plan = await optimizeForCli(compiled, values, out, cluster.inventory);
-  } catch (e) {
-    await cluster.connection.close();
-    throw e;
-  }
-  out(`nats: actors on ${placementLine(plan)}`);
-  return { plan, backend: cluster.backend(plan) };
-}
-
-/** `learner[0]@a, workers[0]@b, …`: the node the place pass chose for each actor. */
-function placementLine(plan: PlanGraph): string {
-  return Object.values(plan.getAttribute('actorGroups'))
-    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${g.hosts?.[index] ?? g.host ?? '?'}`))
-    .join(', ');
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */
