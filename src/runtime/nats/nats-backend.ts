@@ -17,6 +17,7 @@ import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure
 import { RealClock } from '../virtual-clock.js';
 import { Reassembler } from './chunks.js';
 import { decode } from './codec.js';
+import { moduleDigest } from './identity.js';
 import { nodeSubject, send, type ModuleDigest, type NodeInfo, type Reply, type Request } from './wire.js';
 
 export interface NatsBackendOptions {
@@ -24,7 +25,10 @@ export interface NatsBackendOptions {
   readonly connection: NatsConnection;
   /** The nodes to run actors on (from `discoverNodes`). */
   readonly nodes: readonly NodeInfo[];
-  /** Plan modules every node must load as the driver does (checked when the node starts its actors). */
+  /**
+   * Plan modules every node must load as the driver does (checked when the node starts its actors).
+   * Default: the actor classes' modules, digested here when the actors start.
+   */
   readonly modules?: readonly ModuleDigest[];
   /** Ping period (default 1000 ms). */
   readonly heartbeatMs?: number;
@@ -94,9 +98,10 @@ export class NatsBackend implements ActorBackend {
     for (const n of this.nodes.values()) n.lastSeen = now;
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs ?? 1000);
     this.heartbeat.unref();
+    const modules = this.options.modules ?? [...new Set(actors.map((a) => a.actorClass.module))].map(moduleDigest);
     const results = await Promise.allSettled(
       [...byNode].map(([node, specs]) =>
-        this.request(node, { op: 'start', session: this.session, actors: specs, modules: this.options.modules ?? [] }, specs[0]!, 'constructor'),
+        this.request(node, { op: 'start', session: this.session, actors: specs, modules }, specs[0]!, 'constructor'),
       ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
