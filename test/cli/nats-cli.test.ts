@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { UsageError } from '../../src/cli/args.js';
+import { connectFromFlags } from '../../src/cli/cluster.js';
 import { node } from '../../src/cli/node.js';
 import { train } from '../../src/cli/train.js';
 import { ClusterError } from '../../src/ir/errors.js';
@@ -37,6 +38,22 @@ describe('rlflow node / train --backend nats: missing pieces are clear errors', 
       assert.match(e.message, /nats-server/);
       return true;
     });
+  });
+
+  test('auth flags pass through to the NATS client', { skip: natsUnavailable() }, async () => {
+    const port = await freePort();
+    const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '--user', 'rl', '--pass', 's3cret'], { stdio: 'ignore' });
+    const url = `nats://127.0.0.1:${port}`;
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const nc = await connectFromFlags(url, { 'nats-user': 'rl', 'nats-pass': 's3cret' });
+      await nc.close();
+      await assert.rejects(connectFromFlags(url, { 'nats-user': 'rl', 'nats-pass': 'wrong' }), (e: unknown) => e instanceof ClusterError && /cannot connect to the NATS server/.test(e.message));
+      await assert.rejects(connectFromFlags(url, {}), ClusterError);
+      await assert.rejects(connectFromFlags(url, { 'nats-creds': path.join(dir, 'missing.creds') }), (e: unknown) => e instanceof UsageError && /--nats-creds/.test(e.message));
+    } finally {
+      server.kill();
+    }
   });
 
   test('a server without nodes is a ClusterError saying how to start one', { skip: natsUnavailable() }, async () => {

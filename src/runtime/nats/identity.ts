@@ -66,9 +66,9 @@ export function moduleDigest(module: string): ModuleDigest {
 /** Why this process cannot load `expected` as the driver did, or undefined when it can. */
 export function moduleMismatch(expected: ModuleDigest): string | undefined {
   if (!expected.module.startsWith('file:')) return undefined;
-  const path_ = fileURLToPath(expected.module);
-  if (!existsSync(path_)) return `${path_} does not exist here`;
+  const file = fileURLToPath(expected.module);
+  if (!existsSync(file)) return `${file} does not exist here`;
   const here = moduleDigest(expected.module).sha256;
-  if (expected.sha256 !== undefined && here !== expected.sha256) return `${path_} differs from the driver's copy (sha256 ${here ?? 'unreadable'} here, ${expected.sha256} on the driver)`;
+  if (expected.sha256 !== undefined && here !== expected.sha256) return `${file} differs from the driver's copy (sha256 ${here ?? 'unreadable'} here, ${expected.sha256} on the driver)`;
   return undefined;
 }
