@@ -2,14 +2,15 @@
  * Plan files: a user's module that exports a plan, for `rlflow inspect <file>`, `rlflow train <file>`
  * and `rlflow check`. The contract (docs/inspect.md): the module exports `plan` (or a default export)
  * that is a Stream, a compiled plan, or a function (possibly async) returning either. A `.ts` file is
- * loaded through tsx (installed with rlflow's dev tools, or by the user), as are its workers.
+ * loaded through tsx when it is installed (runtime/user-modules.ts), as are its workers' modules.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import { Stream } from '../dsl/stream.js';
-import { PlanError } from '../ir/errors.js';
+import { PlanError, StageLoadError } from '../ir/errors.js';
+import { importModule } from '../runtime/user-modules.js';
 
 /** Whether `arg` names a plan file rather than a built-in algorithm. */
 export function looksLikePlanFile(arg: string): boolean {
@@ -20,23 +21,6 @@ function isCompiled(x: unknown): x is CompiledPlan {
   return typeof x === 'object' && x !== null && 'graph' in x && typeof (x as { graph?: { addNode?: unknown } }).graph?.addNode === 'function';
 }
 
-/** Makes `import()` of TypeScript work in this process (tsx's ESM hooks), or says how to get it. */
-let tsxRegistered = false;
-
-async function enableTypeScript(file: string, what: string): Promise<void> {
-  // Already running under tsx (tests, `node --import tsx`): TypeScript imports just work.
-  if (tsxRegistered || process.execArgv.some((a) => a.includes('tsx')) || process.env.NODE_OPTIONS?.includes('tsx')) return;
-  try {
-    const api = (await import('tsx/esm/api')) as { register: () => unknown };
-    api.register();
-    tsxRegistered = true;
-  } catch (e) {
-    throw new PlanError(`cannot load the TypeScript ${what} ${file}: tsx is not available (${(e as Error).message.split('\n')[0]})`, {
-      hint: `npm install --save-dev tsx, or compile the ${what} to JavaScript`,
-    });
-  }
-}
-
 /**
  * Imports a user's module (a plan file, a pass plugin) by path, TypeScript included; errors name the
  * file and `what` it was meant to be.
@@ -44,10 +28,11 @@ async function enableTypeScript(file: string, what: string): Promise<void> {
 export async function importUserModule(file: string, what: string, hint: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new PlanError(`${what} ${file} does not exist`, { hint });
-  if (/\.[mc]?ts$/.test(abs)) await enableTypeScript(file, what);
   try {
-    return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    // `.ts` modules load through tsx when it is installed (runtime/user-modules.ts).
+    return await importModule(pathToFileURL(abs).href);
   } catch (e) {
+    if (e instanceof StageLoadError) throw new PlanError(`cannot load the TypeScript ${what} ${file}: tsx is not available`, { hint: e.hint, cause: e });
     throw new PlanError(`cannot import ${what} ${file}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
 }

@@ -9,6 +9,7 @@
  * that registers it: `registerEnv(id, factory, { module: import.meta.url })` returns an `EnvRef`
  * (plain data) that carries that module, and `loadEnv(ref)` imports it before making the env.
  */
+import { importModule } from '../../runtime/user-modules.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
 import { TimeLimit, asInPlaceEnv } from './in-place.js';
@@ -129,7 +130,8 @@ export function makeEnv(id: string, config: Readonly<Record<string, unknown>> = 
  */
 export async function loadEnv(ref: string | EnvRef, config: Readonly<Record<string, unknown>> = {}): Promise<InPlaceEnv> {
   const { id, module } = typeof ref === 'string' ? { id: ref, module: undefined } : ref;
-  if (!registry.has(id) && module !== undefined) await import(module);
+  // A `.ts` env module loads through tsx when it is installed (runtime/user-modules.ts), also in workers.
+  if (!registry.has(id) && module !== undefined) await importModule(module);
   return makeEnv(id, config);
 }
 
