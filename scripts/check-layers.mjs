@@ -33,6 +33,8 @@ const LAYERS = {
   inspect: ['inspect', 'ir'],
   rl: ['rl', 'runtime', 'dsl', 'ir'],
   algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer'],
+  // Training runs from code (rlflow/trainer): config, compile + optimize, run, checkpoints, evaluation.
+  trainer: ['trainer', 'algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer'],
   // Public property-testing tools (rlflow/testing): generate plans, run them, check passes.
   testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer'],
   check: ['check', 'ir'],

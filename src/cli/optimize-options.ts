@@ -4,7 +4,8 @@
  */
 import type { CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
-import { DEFAULT_PIPELINE, detectInventory, formatReport, inventory, loadCostModel, optimize, type Inventory, type OptimizeResult } from '../optimizer/index.js';
+import { DEFAULT_PIPELINE, formatReport, loadCostModel, optimize, type OptimizeResult } from '../optimizer/index.js';
+import { inventoryForBackend } from '../optimizer/inventory.js';
 import { UsageError } from './args.js';
 import { importUserModule } from './plan-file.js';
 
@@ -42,21 +43,8 @@ export function optimizeRequest(values: Record<string, unknown>): { passes: stri
   return { passes, verify: values['verify'] === true, explain: values['explain'] === true, strict: values['strict-placement'] === true };
 }
 
-/**
- * The resources a run on `backend` can use. The local backend runs every actor in the driver's process,
- * which holds ONE TensorFlow.js backend, so actors cannot sit on different devices there: no GPU.
- */
-export function inventoryFor(backend: 'local' | 'farm'): Inventory {
-  const detected = detectInventory();
-  if (backend === 'farm') return detected;
-  const host = detected.hosts[0]!;
-  return inventory({
-    name: host.name,
-    cpus: host.cpus,
-    gpus: 0,
-    gpuNotes: [...(host.gpus > 0 ? [] : host.gpuNotes), 'the local backend runs every actor in one process with one TensorFlow.js backend; GPUs are used on the farm backend'],
-  });
-}
+/** The resources a run on `backend` can use (the trainer optimizes with the same). */
+export const inventoryFor = inventoryForBackend;
 
 /** Runs the requested optimization; the result, or undefined when the flags turned it off. */
 export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false, backend: 'local' | 'farm' = 'farm'): Promise<OptimizeResult | undefined> {

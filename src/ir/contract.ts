@@ -87,6 +87,13 @@ export interface MetricsView {
   get(counter: string): number;
   timer(name: string): TimerView;
   readonly timers: ReadonlyMap<string, TimerView>;
+  /**
+   * Driver-side state of stages that must survive a checkpoint (plain, structured-clonable data keyed
+   * by the stage's name): saved and restored with the counters, never reported in results.
+   */
+  readonly state: Map<string, unknown>;
+  /** `performance.now()` when this run's first output was requested (undefined before): its clock start. */
+  readonly startedAt: number | undefined;
 }
 
 /** Context of a driver-side stage function. */

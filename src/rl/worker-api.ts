@@ -67,6 +67,26 @@ export interface WorkerState {
   readonly policy: PolicyState;
   readonly filter: FilterState | undefined;
   readonly globalVars: GlobalVars;
+  /**
+   * Where sampling stands, so a restored worker continues exactly (checkpoints, `--resume`): the
+   * random stream's position, the env copies mid-episode, the running episodes. Absent in states saved
+   * by older versions; `setState` then leaves sampling as it is.
+   */
+  readonly sampler?: SamplerState;
+}
+
+/** A rollout worker's sampling state (`WorkerState.sampler`): plain data. */
+export interface SamplerState {
+  /** Position of the worker's random stream (actions, minibatch shuffles). */
+  readonly random: number;
+  /** The vector env's snapshot (`snapshotEnv`), absent before it first sampled or on a learner. */
+  readonly env?: unknown;
+  readonly episodeReward: Float64Array;
+  readonly episodeLength: Int32Array;
+  readonly episodeIds: Int32Array;
+  readonly nextEpisode: number;
+  /** Episodes finished but not yet collected by `getMetrics`. */
+  readonly finished: readonly EpisodeMetrics[];
 }
 
 type Awaitable<T> = T | Promise<T>;

@@ -13,7 +13,7 @@ import { RemoteCallError, type ActorBackend } from './backend.js';
 import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
-import { createRng, deriveSeed } from './rng.js';
+import { createRng, deriveSeed, type Rng } from './rng.js';
 import type { TraceRecorder } from './trace.js';
 
 export function placeOf(node: NodeAttributes): PlanPlace {
@@ -78,7 +78,8 @@ export class RuntimeContext {
   private busy = 0;
   /** Items produced per node during the current step (for `step()`). */
   readonly activity = new Map<string, number>();
-  private readonly driverRandom: () => number;
+  /** The driver's random stream (its position is part of a checkpoint: `Runtime.saveState()`). */
+  readonly driverRandom: Rng;
 
   constructor(
     readonly graph: PlanGraph,

@@ -50,9 +50,19 @@ export class Timer implements TimerView {
   }
 }
 
+/** What `MetricsContext.save()` returns and `restore()` takes (part of a checkpoint). */
+export interface MetricsState {
+  readonly counters: Record<string, number>;
+  readonly info: Record<string, unknown>;
+  /** Stages' driver-side state (`MetricsView.state`); absent in states saved before it existed. */
+  readonly state?: Record<string, unknown>;
+}
+
 export class MetricsContext implements MetricsView {
   readonly counters = new Map<string, number>();
   readonly info: Record<string, unknown> = {};
+  readonly state = new Map<string, unknown>();
+  startedAt: number | undefined;
   private readonly timerMap = new Map<string, Timer>();
 
   inc(counter: string, by = 1): number {
@@ -78,15 +88,17 @@ export class MetricsContext implements MetricsView {
     return this.timerMap;
   }
 
-  /** Counters and info as plain data (timers are not persisted, as in RLlib). */
-  save(): { counters: Record<string, number>; info: Record<string, unknown> } {
-    return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info) };
+  /** Counters, info and stage state as plain data (timers are not persisted, as in RLlib). */
+  save(): MetricsState {
+    return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info), state: structuredClone(Object.fromEntries(this.state)) };
   }
 
-  restore(state: { counters: Record<string, number>; info: Record<string, unknown> }): void {
+  restore(state: MetricsState): void {
     this.counters.clear();
     for (const [k, v] of Object.entries(state.counters)) this.counters.set(k, v);
     for (const k of Object.keys(this.info)) delete this.info[k];
     Object.assign(this.info, structuredClone(state.info));
+    this.state.clear();
+    for (const [k, v] of Object.entries(structuredClone(state.state ?? {}))) this.state.set(k, v);
   }
 }

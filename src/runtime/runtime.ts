@@ -16,7 +16,7 @@ import { RemoteCallError, type ActorBackend } from './backend.js';
 import { RuntimeContext, errorAt } from './context.js';
 import { FarmBackend } from './farm-backend.js';
 import { LocalBackend } from './local-backend.js';
-import type { MetricsContext } from './metrics.js';
+import type { MetricsContext, MetricsState } from './metrics.js';
 import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
 import { operatorFactory } from './registry.js';
 import { deriveSeed } from './rng.js';
@@ -33,6 +33,14 @@ export interface RuntimeOptions {
   readonly seed?: number;
   /** Records the run (node pulls, actor calls) for `recorder.writeChromeTrace(file)`; see trace.ts. */
   readonly trace?: TraceRecorder;
+}
+
+/** The driver side of a checkpoint (`Runtime.saveState()`): plain data. */
+export interface DriverState {
+  readonly version: 1;
+  readonly metrics: MetricsState;
+  /** Position of the driver's random stream. */
+  readonly random: number;
 }
 
 /** One node's activity during a `step()`. */
@@ -168,6 +176,22 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     return this.rt.metrics;
   }
 
+  /**
+   * The driver's own state, for checkpoints: counters, info and stages' state (`MetricsView.state`),
+   * and the driver's random stream. Everything driver-side that a resumed run needs is added here.
+   * Actor state is the actors' business (e.g. the rollout worker's `getState`).
+   */
+  saveState(): DriverState {
+    return { version: 1, metrics: this.rt.metrics.save(), random: this.rt.driverRandom.state };
+  }
+
+  /** Restores what `saveState()` returned, before the first `next()` of a resumed run. */
+  restoreState(state: DriverState): void {
+    if (state.version !== 1) throw new PlanError(`cannot restore driver state of version ${String(state.version)} (this rlflow writes version 1)`);
+    this.rt.metrics.restore(state.metrics);
+    this.rt.driverRandom.state = state.random;
+  }
+
   /** The backend running the actors. */
   get backend(): ActorBackend {
     return this.rt.backend;
@@ -183,6 +207,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
   private async pullOne(): Promise<IteratorResult<T, undefined>> {
     if (this.failure) throw this.failure;
     if (this.closed) return { done: true, value: undefined };
+    this.rt.metrics.startedAt ??= performance.now();
     const outputNode = this.graph.getNodeAttributes(this.graph.getAttribute('outputs')[0]!);
     try {
       for (;;) {

@@ -9,6 +9,7 @@
  * that registers it: `registerEnv(id, factory, { module: import.meta.url })` returns an `EnvRef`
  * (plain data) that carries that module, and `loadEnv(ref)` imports it before making the env.
  */
+import { didYouMean } from '../../ir/did-you-mean.js';
 import { importModule } from '../../runtime/user-modules.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
@@ -51,7 +52,8 @@ export class UnknownEnvError extends Error {
     readonly id: string,
     readonly registered: readonly string[],
   ) {
-    super(`Unknown environment id "${id}". Registered ids: ${registered.join(', ')}. Register your own with registerEnv(id, factory).`);
+    const guess = didYouMean(id, registered);
+    super(`Unknown environment id "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}. Registered ids: ${registered.join(', ')}. Register your own with registerEnv(id, factory).`);
   }
 }
 

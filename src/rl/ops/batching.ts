@@ -7,12 +7,13 @@ import type { StageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
 import { agentSteps, concatSamples, isMultiAgentBatch, selectPolicies, standardizeFields as standardize } from '../data/index.js';
 import type { AnyBatch } from '../data/sample-batch.js';
-import { SAMPLE_TIMER } from './internal.js';
+import { SAMPLE_TIMER, samplingStart } from './internal.js';
 
 /**
  * Buffers batches until they hold at least `minBatchSize` env steps (or agent steps), then emits their
  * concatenation (RLlib's ConcatBatches). Empty batches are ignored. The `sample` timer records the
- * time to assemble each train batch, with its steps as units (sample_time_ms, sample_throughput).
+ * time to assemble each train batch, with its steps as units (sample_time_ms, sample_throughput):
+ * from the end of the previous train step or report (`markSamplingStart`), so learning is not counted.
  */
 export function concatBatches(minBatchSize: number, options: { readonly countStepsBy?: 'env_steps' | 'agent_steps' } = {}): (batch: AnyBatch, ctx: StageContext) => AnyBatch[] {
   if (!Number.isInteger(minBatchSize) || minBatchSize < 1) throw new PlanError(`concatBatches needs a positive integer batch size, got ${minBatchSize}`);
@@ -29,7 +30,8 @@ export function concatBatches(minBatchSize: number, options: { readonly countSte
     if (size < minBatchSize) return [];
     const out = concatSamples(buffer);
     const now = performance.now();
-    ctx.metrics.timer(SAMPLE_TIMER).push(now - lastEmit, size);
+    const since = Math.max(lastEmit, samplingStart(ctx.metrics) ?? lastEmit);
+    ctx.metrics.timer(SAMPLE_TIMER).push(now - since, size);
     lastEmit = now;
     buffer = [];
     size = 0;

@@ -3,6 +3,7 @@
  * create must point at the user's plan line (the algorithm file), not at these modules.
  */
 import { registerInternalDir } from '../../dsl/source-location.js';
+import type { MetricsView } from '../../ir/contract.js';
 
 registerInternalDir(new URL('..', import.meta.url).href);
 
@@ -21,3 +22,21 @@ export const COMPUTE_GRADS_TIMER = 'compute_grads';
 /** Key of the learner info in `metrics.info`. */
 export const LEARNER_INFO = 'learner';
 export const DEFAULT_POLICY = 'default_policy';
+
+/**
+ * When the current sampling phase began, per run: set when a train step or an iteration report ends
+ * (what follows is sampling), read by `concatBatches` so that `sample_time_ms` and
+ * `sample_throughput` time sampling only, not the learning and reporting in between. A WeakMap, not
+ * `metrics.state`: a timestamp means nothing in a resumed run, so it is never checkpointed.
+ */
+const samplingSince = new WeakMap<MetricsView, number>();
+
+/** Marks the start of a sampling phase (the end of a train step or report). */
+export function markSamplingStart(metrics: MetricsView, now = performance.now()): void {
+  samplingSince.set(metrics, now);
+}
+
+/** When the current sampling phase began, if a train step or report has marked it. */
+export function samplingStart(metrics: MetricsView): number | undefined {
+  return samplingSince.get(metrics);
+}

@@ -9,7 +9,7 @@ import type { Stream } from '../../dsl/stream.js';
 import type { StageContext } from '../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../data/filters.js';
 import type { EpisodeMetrics, WorkerGroup } from '../worker-api.js';
-import { LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER, AGENT_STEPS_SAMPLED } from './internal.js';
+import { LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, AGENT_STEPS_SAMPLED, markSamplingStart } from './internal.js';
 
 /** The result dict of one training iteration (RLlib 1.8 key names). */
 export interface ResultDict {
@@ -53,14 +53,27 @@ export interface ReportingOptions {
  * kept on the driver, and sends the merged filter back to every worker.
  */
 export function synchronizeFilters<T>(stream: Stream<T>, workers: WorkerGroup): Stream<T> {
-  let master: FilterState | undefined;
+  // The master filter lives in the run's checkpointed driver state (`metrics.state`), not in a closure.
+  const key = `synchronizeFilters/${workers.name}`;
   return stream.forEach(async function synchronizeFilters(item: T, ctx: StageContext): Promise<T> {
     const flushed = (await ctx.callAll(workers.name, 'flushFilter')) as Array<{ state: FilterState; delta: RunningStatState }>;
-    master ??= createFilter(flushed[0]!.state.kind, flushed[0]!.state.dim).toState();
-    master = mergeFilterDeltas(master, flushed.map((f) => f.delta));
+    const previous = (ctx.metrics.state.get(key) as FilterState | undefined) ?? createFilter(flushed[0]!.state.kind, flushed[0]!.state.dim).toState();
+    const master = mergeFilterDeltas(previous, flushed.map((f) => f.delta));
+    ctx.metrics.state.set(key, master);
     await ctx.callAll(workers.name, 'syncFilter', master);
     return item;
   });
+}
+
+/** What the reporting keeps between iterations, in `metrics.state` so that checkpoints carry it. */
+interface ReportingState {
+  lastSteps: number;
+  history: EpisodeMetrics[];
+  iteration: number;
+  episodesTotal: number;
+  /** time_total_s at the last report (a resumed run goes on from it). */
+  timeTotalS: number;
+  stepsAtIterStart: number;
 }
 
 function mean(xs: readonly number[]): number {
@@ -71,21 +84,27 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
   const minSteps = options.timestepsPerIteration ?? 0;
   const minSeconds = options.minIterTimeS ?? 0;
   const window = options.metricsSmoothingEpisodes ?? 100;
-  let lastSteps = 0;
+  const key = `standardMetricsReporting/${workers.name}`;
   let lastTime: number | undefined;
-  let history: EpisodeMetrics[] = [];
-  let iteration = 0;
-  let episodesTotal = 0;
-  const started = performance.now();
-  let iterStart = started;
-  let stepsAtIterStart = 0;
+  // Wall-clock marks are per process and never checkpointed; the first iteration starts when the run
+  // asked for its first output (not when the plan was built, before compiling and starting actors).
+  let iterStart: number | undefined;
+  const stateOf = (ctx: StageContext): ReportingState => {
+    let state = ctx.metrics.state.get(key) as ReportingState | undefined;
+    if (!state) {
+      state = { lastSteps: 0, history: [], iteration: 0, episodesTotal: 0, timeTotalS: 0, stepsAtIterStart: 0 };
+      ctx.metrics.state.set(key, state);
+    }
+    return state;
+  };
 
   const iterations = trainOp
     .filter(function oncePerTimestepsElapsed(_item: T, ctx) {
       if (minSteps <= 0) return true;
       const now = ctx.metrics.get(STEPS_SAMPLED);
-      if (now - lastSteps < minSteps) return false;
-      lastSteps = now;
+      const state = stateOf(ctx);
+      if (now - state.lastSteps < minSteps) return false;
+      state.lastSteps = now;
       return true;
     })
     .filter(function oncePerTimeInterval() {
@@ -98,13 +117,18 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
   return (options.observationFilter === 'MeanStdFilter' ? synchronizeFilters(iterations, workers) : iterations).forEach(
       async function collectMetrics(_item: T, ctx: StageContext): Promise<ResultDict> {
         const fresh = ((await ctx.callAll(workers.name, 'getMetrics')) as EpisodeMetrics[][]).flat();
+        const state = stateOf(ctx);
+        const { history, stepsAtIterStart } = state;
         // RLlib's smoothing: at least `window` episodes, padded with the most recent older ones; when more
         // new episodes than that arrived, all of them count.
         const episodes = fresh.length >= window ? fresh : [...history.slice(-(window - fresh.length)), ...fresh];
-        history = episodes.slice(-window);
-        episodesTotal += fresh.length;
-        iteration++;
+        state.history = episodes.slice(-window);
+        state.episodesTotal += fresh.length;
+        state.iteration++;
         const now = performance.now();
+        const start = iterStart ?? ctx.metrics.startedAt ?? now;
+        const seconds = (now - start) / 1000;
+        state.timeTotalS += seconds;
         const sampled = ctx.metrics.get(STEPS_SAMPLED);
         const timers: Record<string, number> = {};
         for (const [name, timer] of ctx.metrics.timers) {
@@ -119,22 +143,23 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
           episode_reward_max: rewards.length ? Math.max(...rewards) : Number.NaN,
           episode_len_mean: mean(lengths),
           episodes_this_iter: fresh.length,
-          episodes_total: episodesTotal,
+          episodes_total: state.episodesTotal,
           timesteps_total: sampled,
-          timesteps_this_iter: ctx.metrics.get(STEPS_TRAINED_THIS_ITER),
+          timesteps_this_iter: sampled - stepsAtIterStart,
           agent_timesteps_total: ctx.metrics.get(AGENT_STEPS_SAMPLED),
           num_healthy_workers: workers.count,
-          training_iteration: iteration,
-          time_this_iter_s: (now - iterStart) / 1000,
-          time_total_s: (now - started) / 1000,
-          env_steps_per_s: (sampled - stepsAtIterStart) / Math.max(1e-9, (now - iterStart) / 1000),
+          training_iteration: state.iteration,
+          time_this_iter_s: seconds,
+          time_total_s: state.timeTotalS,
+          env_steps_per_s: (sampled - stepsAtIterStart) / Math.max(1e-9, seconds),
           timers,
           info: { ...structuredClone(ctx.metrics.info), [LEARNER_INFO]: structuredClone(ctx.metrics.info[LEARNER_INFO] ?? {}), ...Object.fromEntries(ctx.metrics.counters), [STEPS_TRAINED]: ctx.metrics.get(STEPS_TRAINED) },
           hist_stats: { episode_reward: rewards, episode_lengths: lengths },
           custom_metrics: {},
         };
         iterStart = now;
-        stepsAtIterStart = sampled;
+        state.stepsAtIterStart = sampled;
+        markSamplingStart(ctx.metrics);
         return result;
       },
       { out: 'ResultDict' },

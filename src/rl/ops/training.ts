@@ -14,7 +14,7 @@ import { PlanError } from '../../ir/errors.js';
 import type { SampleBatch } from '../data/sample-batch.js';
 import type { LearnerStats } from '../policy/types.js';
 import type { GlobalVars, GradientsResult, LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
-import { APPLY_GRADS_TIMER, COMPUTE_GRADS_TIMER, DEFAULT_POLICY, LEARN_TIMER, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, UPDATE_TIMER } from './internal.js';
+import { APPLY_GRADS_TIMER, COMPUTE_GRADS_TIMER, DEFAULT_POLICY, LEARN_TIMER, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, UPDATE_TIMER, markSamplingStart } from './internal.js';
 
 /** What a training step emits: how many steps it trained on and the learner statistics. */
 export interface TrainResult {
@@ -72,6 +72,7 @@ export function trainOneStep(
     .forEach(
       function afterBroadcast(result: LearnResult, ctx): TrainResult {
         update.stop(ctx, UPDATE_TIMER);
+        markSamplingStart(ctx.metrics);
         return { count: result.count, stats: result.stats };
       },
       { out: 'TrainResult' },
@@ -154,7 +155,8 @@ export function applyGradients(
   const sent = options.updateAll
     ? applied.callActors(workers, 'setWeights', { args: (weights: Float32Array[], ctx) => [weights, globalVars(ctx.metrics)] })
     : applied.callSourceActor('setWeights', { args: (weights: Float32Array[], ctx) => [weights, globalVars(ctx.metrics)] });
-  return sent.forEach(function trainResult(): TrainResult {
+  return sent.forEach(function trainResult(_weights: unknown, ctx): TrainResult {
+    markSamplingStart(ctx.metrics);
     return { count, stats };
   }, { out: 'TrainResult' });
 }
