@@ -12,3 +12,5 @@ export type { ResolvedTrainConfig, StopRules, TrainConfigInput } from './config.
 export { CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointPath, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';
 export { ProgressWriter, flattenResult } from './progress.js';
+export { evaluate, loadPolicy } from './evaluate.js';
+export type { EvaluationResult, LoadedPolicy } from './evaluate.js';
