@@ -11,13 +11,12 @@ import path from 'node:path';
 import { algorithms } from '../algorithms/index.js';
 import type { CompiledPlan } from '../dsl/compile.js';
 import { didYouMean } from '../ir/did-you-mean.js';
-import { listEnvs, makeEnv } from '../rl/envs/index.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import { run } from '../runtime/runtime.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint, type Checkpoint } from '../trainer/checkpoint.js';
 import { resolveTrainConfig, type StopRules } from '../trainer/config.js';
 import { ProgressWriter } from '../trainer/progress.js';
-import { Trainer } from '../trainer/trainer.js';
+import { Trainer, checkRunEnv } from '../trainer/trainer.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
@@ -158,8 +157,6 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const overrides: Record<string, unknown> = {};
   if (values['workers'] !== undefined) overrides['numWorkers'] = intOption(values['workers'], 'workers', 1, 1);
   const env = (values['env'] as string | undefined) ?? previous?.checkpoint.env ?? 'CartPole-v1';
-  // Fail on an unknown env id here, before compiling or starting any worker (with a "did you mean").
-  if (!listEnvs().includes(env) && (previous?.checkpoint.config['envModule'] ?? readConfigFile(values['config'] as string | undefined)['envModule']) === undefined) makeEnv(env);
   const stopInput = {
     ...(values['stop-reward'] !== undefined ? { reward: floatOption(values['stop-reward'], 'stop-reward') } : previous?.run.stop.reward !== undefined ? { reward: previous.run.stop.reward } : {}),
     ...(values['stop-timesteps'] !== undefined ? { timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', 1, 1) } : previous ? { timesteps: previous.run.stop.timesteps } : {}),
@@ -174,6 +171,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
     stop: stopInput,
   });
   const { config, stop, tuned } = resolved;
+  // The env is checked (and an unknown id reported) on the driver before any file or worker exists.
+  await checkRunEnv(config);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.resolve(resumeDir ?? (values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
   if (!previous && hasFiles(outDir) && values['force'] !== true) {
@@ -198,6 +197,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     backend,
     seed,
     optimize: (compiled) => optimizeForCli(compiled, values, out, backend),
+    checkEnv: false,
     ...(trace ? { trace: trace.recorder } : {}),
   });
   const started = performance.now();

@@ -21,6 +21,8 @@ export { CartPoleEnv, PendulumEnv, MountainCarEnv, MountainCarContinuousEnv, Acr
 export { UnknownEnvError, envSpec, listEnvs, loadEnv, makeEnv, registerEnv, unregisterEnv } from './envs/registry.js';
 export type { EnvRef, EnvSpec, RegisterEnvOptions } from './envs/registry.js';
 export { SyncVectorEnv, createVectorEnv } from './envs/vector-env.js';
+export { EnvCheckError, checkEnv } from './envs/check-env.js';
+export type { CheckEnvOptions } from './envs/check-env.js';
 export type { VectorEnvOptions } from './envs/vector-env.js';
 
 // Sample batches, GAE and observation filters (docs/data.md).

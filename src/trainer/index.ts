@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { Trainer, defaultOptimizeOptions } from './trainer.js';
+export { Trainer, checkRunEnv, defaultOptimizeOptions } from './trainer.js';
 export type { TrainerOptions } from './trainer.js';
 export { algorithmByName, resolveTrainConfig } from './config.js';
 export type { ResolvedTrainConfig, StopRules, TrainConfigInput } from './config.js';

@@ -11,6 +11,8 @@ import type { PlanGraph } from '../ir/graph.js';
 import { PlanError } from '../ir/errors.js';
 import { loadCostModel, optimize, type OptimizeOptions, type OptimizeReport } from '../optimizer/index.js';
 import { inventoryForBackend } from '../optimizer/inventory.js';
+import { checkEnv } from '../rl/envs/check-env.js';
+import { UnknownEnvError, loadEnv, makeEnv } from '../rl/envs/registry.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import { run, type Runtime } from '../runtime/runtime.js';
 import type { TraceRecorder } from '../runtime/trace.js';
@@ -31,6 +33,11 @@ export interface TrainerOptions extends TrainConfigInput {
   readonly optimize?: OptimizeOptions | false | ((plan: CompiledPlan) => Promise<PlanGraph>);
   /** Records a run trace (`rlflow train --trace`). */
   readonly trace?: TraceRecorder;
+  /**
+   * Run `checkEnv` on the config's env in this process before compiling or starting any actor
+   * (default true): an unknown id or a broken env fails here, not in a worker.
+   */
+  readonly checkEnv?: boolean;
   /** Include replay buffer contents in checkpoints (algorithms with replay; default false). */
   readonly checkpointReplay?: boolean;
 }
@@ -38,6 +45,23 @@ export interface TrainerOptions extends TrainConfigInput {
 /** The options `rlflow train` optimizes with on `backend` (and so does the trainer by default). */
 export function defaultOptimizeOptions(backend: 'local' | 'farm'): OptimizeOptions {
   return { inventory: inventoryForBackend(backend), costs: loadCostModel() };
+}
+
+/**
+ * Checks the run's env on the driver (`checkEnv`): imports its `envModule` first, so a user's env
+ * registers here as it will in the workers. An unknown id is a `PlanError` with a "did you mean".
+ */
+export async function checkRunEnv(config: Readonly<Record<string, unknown>>): Promise<void> {
+  const env = config['env'] as string;
+  const envConfig = (config['envConfig'] as Record<string, unknown> | undefined) ?? {};
+  const module = config['envModule'] as string | undefined;
+  try {
+    await loadEnv(module !== undefined ? { id: env, module } : env, envConfig);
+  } catch (e) {
+    if (e instanceof UnknownEnvError) throw new PlanError(e.message, { hint: "set envModule to the module that registers it (its import.meta.url) for your own envs", cause: e });
+    throw e;
+  }
+  checkEnv(() => makeEnv(env, envConfig));
 }
 
 /**
@@ -76,6 +100,7 @@ export class Trainer {
     const backend = options.backend ?? 'farm';
     const seed = options.seed ?? 0;
     const algorithm = resolved.algorithm as Algorithm<unknown>;
+    if (options.checkEnv !== false) await checkRunEnv(resolved.config);
     const compiled = await compile(algorithm.plan(resolved.config), { name: `${algorithm.name}-${resolved.env}` });
     let graph: PlanGraph = compiled.graph;
     let report: OptimizeReport | undefined;
