@@ -3,6 +3,8 @@
  * defaults ← the tuned example for the algorithm and env (if any) ← a config file's keys ← explicit
  * overrides (flags). Also the stop rules, whose defaults come from the tuned example's target.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { algorithms, tunedExample, type Algorithm, type TunedExample } from '../algorithms/index.js';
 import { PlanError } from '../ir/errors.js';
 import { didYouMean } from '../ir/did-you-mean.js';
@@ -61,7 +63,10 @@ export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig
   const algorithm = typeof input.algorithm === 'string' ? algorithmByName(input.algorithm) : input.algorithm;
   const env = input.env ?? (input.overrides?.['env'] as string | undefined) ?? (input.file?.['env'] as string | undefined) ?? 'CartPole-v1';
   const tuned = tunedExample(algorithm.name, env);
-  const merged = { ...(tuned?.config ?? {}), ...(input.file ?? {}), ...(input.overrides ?? {}), env };
+  const merged: Record<string, unknown> = { ...(tuned?.config ?? {}), ...(input.file ?? {}), ...(input.overrides ?? {}), env };
+  // `envModule` may be a file path (as in a config file): workers import by URL, so make it one.
+  const envModule = merged['envModule'];
+  if (typeof envModule === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(envModule)) merged['envModule'] = pathToFileURL(path.resolve(envModule)).href;
   const known = Object.keys((algorithm.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
   for (const key of Object.keys(merged)) {
     if (known.length && !known.includes(key)) {
