@@ -64,12 +64,6 @@ function workerExecArgv(actors: readonly ActorSpec[]): string[] {
   const out: string[] = [];
   let driverHasTsx = false;
   for (let i = 0; i < argv.length; i++) {
-    // The driver's `node -e <code>` / `-p <code>` is the driver's program: a worker must not run it again.
-    if (/^(-e|--eval|-p|--print)$/.test(argv[i]!)) {
-      i++;
-      continue;
-    }
-    if (/^(--eval|--print)=/.test(argv[i]!)) continue;
     if (isTsxFlag(argv, i)) {
       driverHasTsx = true;
       if (!argv[i]!.includes('=')) i++;
