@@ -44,12 +44,14 @@ export interface EpisodeMetrics {
   readonly length: number;
 }
 
+/** Minibatch SGD settings of `learnOnBatch`. */
 export interface SgdOptions {
   readonly numSgdIter: number;
   /** 0 = one step on the whole batch. */
   readonly sgdMinibatchSize: number;
 }
 
+/** What `learnOnBatch` returns. */
 export interface LearnResult {
   readonly stats: LearnerStats;
   /** The weights after the update, ready to broadcast (saves a round trip). */
@@ -57,12 +59,14 @@ export interface LearnResult {
   readonly count: number;
 }
 
+/** Gradients computed on a batch, with the learner stats and the batch's size. */
 export interface GradientsResult {
   readonly grads: Float32Array[];
   readonly stats: LearnerStats;
   readonly count: number;
 }
 
+/** A rollout worker's complete state (`getState`/`setState`): policy, filter, global vars, sampling. */
 export interface WorkerState {
   readonly policy: PolicyState;
   readonly filter: FilterState | undefined;
@@ -91,6 +95,7 @@ export interface SamplerState {
 
 type Awaitable<T> = T | Promise<T>;
 
+/** The methods of a rollout worker (and the learner) that RL operators call. */
 export interface RolloutWorkerApi {
   /** Endless stream of `sample()` results (the worker's items). */
   items(): AsyncIterable<SampleBatch>;

@@ -12,6 +12,7 @@ import type { DriverState } from '../runtime/runtime.js';
 
 /** The format's name and version in every checkpoint (`format`, `version`). */
 export const CHECKPOINT_FORMAT = 'rlflow-checkpoint';
+/** The checkpoint format version this rlflow writes and reads. */
 export const CHECKPOINT_VERSION = 1;
 /** The checkpoint's file name in a run directory. */
 export const CHECKPOINT_FILE = 'checkpoint.json';

@@ -29,6 +29,7 @@ export interface EnvSpec {
   readonly module: string | undefined;
 }
 
+/** Options of `registerEnv`: episode limit, reward threshold, the registering module. */
 export interface RegisterEnvOptions {
   /** Truncate episodes after this many steps (Gymnasium's `max_episode_steps`); config `maxEpisodeSteps` overrides it. */
   readonly maxEpisodeSteps?: number;

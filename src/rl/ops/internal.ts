@@ -10,10 +10,13 @@ registerInternalDir(new URL('..', import.meta.url).href);
 /** Counter and timer names (RLlib's execution/common.py). */
 export const STEPS_SAMPLED = 'num_steps_sampled';
 export const AGENT_STEPS_SAMPLED = 'num_agent_steps_sampled';
+/** Counter of env steps trained on. */
 export const STEPS_TRAINED = 'num_steps_trained';
 export const STEPS_TRAINED_THIS_ITER = 'num_steps_trained_this_iter';
 export const AGENT_STEPS_TRAINED = 'num_agent_steps_trained';
+/** Timer of sampling one train batch (sample_time_ms, sample_throughput). */
 export const SAMPLE_TIMER = 'sample';
+/** Timer of the learner's SGD round trip (learn_time_ms, learn_throughput). */
 export const LEARN_TIMER = 'learn';
 export const UPDATE_TIMER = 'update';
 export const GRAD_WAIT_TIMER = 'grad_wait';

@@ -34,6 +34,7 @@ export interface ResultDict {
   readonly custom_metrics: Readonly<Record<string, number>>;
 }
 
+/** Options of `standardMetricsReporting` (RLlib's reporting config keys). */
 export interface ReportingOptions {
   /** Minimum env steps sampled per iteration (RLlib's timesteps_per_iteration; 0 = no minimum). */
   readonly timestepsPerIteration?: number;
@@ -80,6 +81,7 @@ function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
 }
 
+/** One result dict per iteration from a stream of train steps (RLlib's StandardMetricsReporting): episode statistics, counters, timers, learner info. */
 export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerGroup, options: ReportingOptions = {}): Stream<ResultDict> {
   const minSteps = options.timestepsPerIteration ?? 0;
   const minSeconds = options.minIterTimeS ?? 0;

@@ -12,6 +12,7 @@ import type { AnyBatch, SampleBatch } from '../data/sample-batch.js';
 import type { GradientsResult, RolloutWorkerApi, WorkerGroup } from '../worker-api.js';
 import { AGENT_STEPS_SAMPLED, GRAD_WAIT_TIMER, LEARNER_INFO, DEFAULT_POLICY, STEPS_SAMPLED } from './internal.js';
 
+/** How `parallelRollouts` collects samples: a barrier over all workers, or in completion order. */
 export type RolloutMode = 'bulkSync' | 'async';
 
 function countSampled(metrics: MetricsView, batch: AnyBatch): void {

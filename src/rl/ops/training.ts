@@ -22,6 +22,7 @@ export interface TrainResult {
   readonly stats: LearnerStats;
 }
 
+/** The global vars sent with the weights (env steps sampled so far). */
 export function globalVars(metrics: MetricsView): GlobalVars {
   return { timestep: metrics.get(STEPS_SAMPLED) };
 }
@@ -41,6 +42,7 @@ function stopwatch(): { start: () => void; stop: (ctx: StageContext, timer: stri
   };
 }
 
+/** Trains the learner on each batch (minibatch SGD epochs in the learner actor), then sends the new weights to every worker (RLlib's TrainOneStep). */
 export function trainOneStep(
   samples: Stream<SampleBatch>,
   learner: WorkerGroup,
