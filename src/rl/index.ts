@@ -64,4 +64,4 @@ export type { ResultDict, ReportingOptions } from './ops/metrics.js';
 export { STEPS_SAMPLED, STEPS_TRAINED, SAMPLE_TIMER, LEARN_TIMER } from './ops/internal.js';
 
 // Seeded randomness, for envs and stages that must be reproducible.
-export { createRng, deriveSeed } from '../runtime/rng.js';
+export { createRng, deriveSeed } from '../rng/index.js';

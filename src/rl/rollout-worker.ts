@@ -11,7 +11,7 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
-import { createRng, deriveSeed, type Rng } from '../runtime/rng.js';
+import { createRng, deriveSeed, type Rng } from '../rng/index.js';
 import { restoreEnv, snapshotEnv, type EnvSnapshot } from './envs/env-state.js';
 import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';

@@ -5,7 +5,7 @@
 import { StageLoadError } from '../ir/errors.js';
 import { isActorClassDef, isStageDef, type ActorClassDef, type StageDef } from '../ir/contract.js';
 import type { StageRef } from '../ir/types.js';
-import { importModule } from './user-modules.js';
+import { importModule } from '../user-modules/index.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 

@@ -54,14 +54,11 @@ export class Timer implements TimerView {
 export interface MetricsState {
   readonly counters: Record<string, number>;
   readonly info: Record<string, unknown>;
-  /** Stages' driver-side state (`MetricsView.state`); absent in states saved before it existed. */
-  readonly state?: Record<string, unknown>;
 }
 
 export class MetricsContext implements MetricsView {
   readonly counters = new Map<string, number>();
   readonly info: Record<string, unknown> = {};
-  readonly state = new Map<string, unknown>();
   startedAt: number | undefined;
   private readonly timerMap = new Map<string, Timer>();
 
@@ -88,9 +85,9 @@ export class MetricsContext implements MetricsView {
     return this.timerMap;
   }
 
-  /** Counters, info and stage state as plain data (timers are not persisted, as in RLlib). */
+  /** Counters and info as plain data (timers are not persisted, as in RLlib). */
   save(): MetricsState {
-    return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info), state: structuredClone(Object.fromEntries(this.state)) };
+    return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info) };
   }
 
   restore(state: MetricsState): void {
@@ -98,7 +95,5 @@ export class MetricsContext implements MetricsView {
     for (const [k, v] of Object.entries(state.counters)) this.counters.set(k, v);
     for (const k of Object.keys(this.info)) delete this.info[k];
     Object.assign(this.info, structuredClone(state.info));
-    this.state.clear();
-    for (const [k, v] of Object.entries(structuredClone(state.state ?? {}))) this.state.set(k, v);
   }
 }

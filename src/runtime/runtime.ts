@@ -13,13 +13,13 @@ import { assertVerified } from '../ir/verify.js';
 import type { NodeAttributes } from '../ir/types.js';
 import type { ActorSpec } from './actor-host.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
-import { RuntimeContext, errorAt } from './context.js';
+import { RuntimeContext, errorAt, type NodeStates } from './context.js';
 import { FarmBackend } from './farm-backend.js';
 import { LocalBackend } from './local-backend.js';
-import type { MetricsContext, MetricsState } from './metrics.js';
+import type { MetricsContext } from './metrics.js';
 import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
 import { operatorFactory } from './registry.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed } from '../rng/index.js';
 import { chainEndingAt } from './shard-reader.js';
 import type { TraceRecorder } from './trace.js';
 import './operators/index.js';
@@ -35,20 +35,23 @@ export interface RuntimeOptions {
   readonly trace?: TraceRecorder;
 }
 
-/** The driver side of a checkpoint (`Runtime.saveState()`): plain data. */
-export interface DriverState {
-  readonly version: 1;
-  readonly metrics: MetricsState;
-  /** Position of the driver's random stream. */
-  readonly random: number;
-}
-
 /** One node's activity during a `step()`. */
 export interface NodeActivity {
   readonly id: string;
   readonly name: string;
   readonly kind: string;
   readonly items: number;
+}
+
+/**
+ * What a checkpoint needs from the driver: the shared counters and info, and every node's state
+ * (`ctx.state`), all plain data. Actor state (weights, optimizer state) is saved by the actors.
+ */
+export interface RuntimeState {
+  readonly metrics: { readonly counters: Record<string, number>; readonly info: Record<string, unknown> };
+  readonly nodes: NodeStates;
+  /** Position of the driver's random stream (absent in states saved without it). */
+  readonly random?: number;
 }
 
 export interface StepResult<T> {
@@ -144,6 +147,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
         rootSeed: seed,
         actorClass: g.actorClass,
         args: g.args,
+        ...((g.hosts?.[index] ?? g.host) !== undefined ? { host: g.hosts?.[index] ?? g.host } : {}),
         device: g.device,
         ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
       })),
@@ -176,20 +180,16 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     return this.rt.metrics;
   }
 
-  /**
-   * The driver's own state, for checkpoints: counters, info and stages' state (`MetricsView.state`),
-   * and the driver's random stream. Everything driver-side that a resumed run needs is added here.
-   * Actor state is the actors' business (e.g. the rollout worker's `getState`).
-   */
-  saveState(): DriverState {
-    return { version: 1, metrics: this.rt.metrics.save(), random: this.rt.driverRandom.state };
+  /** The driver's state, for a checkpoint: metrics counters and info, and each node's `ctx.state`. */
+  saveState(): RuntimeState {
+    return { metrics: this.rt.metrics.save(), nodes: this.rt.saveNodeStates(), random: this.rt.driverRandom.state };
   }
 
-  /** Restores what `saveState()` returned, before the first `next()` of a resumed run. */
-  restoreState(state: DriverState): void {
-    if (state.version !== 1) throw new PlanError(`cannot restore driver state of version ${String(state.version)} (this rlflow writes version 1)`);
+  /** Restores `saveState()`'s result (a plan with the same node names), before pulling on. */
+  restoreState(state: RuntimeState): void {
     this.rt.metrics.restore(state.metrics);
-    this.rt.driverRandom.state = state.random;
+    this.rt.restoreNodeStates(state.nodes);
+    if (state.random !== undefined) this.rt.driverRandom.state = state.random;
   }
 
   /** The backend running the actors. */

@@ -8,7 +8,7 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PlanError } from '../ir/errors.js';
-import type { DriverState } from '../runtime/runtime.js';
+import type { RuntimeState } from '../runtime/runtime.js';
 
 /** The format's name and version in every checkpoint (`format`, `version`). */
 export const CHECKPOINT_FORMAT = 'rlflow-checkpoint';
@@ -28,8 +28,8 @@ export interface Checkpoint {
   readonly config: Readonly<Record<string, unknown>>;
   readonly iteration: number;
   readonly timesteps: number;
-  /** Counters, info and stage state on the driver, and the driver's random stream (`Runtime.saveState()`). */
-  readonly driver: DriverState;
+  /** Counters, info and every node's state on the driver, and the driver's random stream (`Runtime.saveState()`). */
+  readonly driver: RuntimeState;
   /**
    * Each actor's `getState()`, by group, in actor order: for rollout workers and the learner their
    * policy (weights, optimizer state, KL coefficient), observation filter, global vars and sampling

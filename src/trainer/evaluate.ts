@@ -12,7 +12,7 @@ import type { Action, Env } from '../rl/envs/types.js';
 import { createActorCriticPolicy } from '../rl/policy/actor-critic.js';
 import type { Policy } from '../rl/policy/types.js';
 import type { RolloutWorkerConfig, WorkerState } from '../rl/worker-api.js';
-import { createRng, deriveSeed } from '../runtime/rng.js';
+import { createRng, deriveSeed } from '../rng/index.js';
 import { readCheckpoint, type Checkpoint } from './checkpoint.js';
 
 /** A trained policy ready to act: the network plus the observation filter it was trained behind. */

@@ -14,6 +14,7 @@ import { inventoryForBackend } from '../optimizer/inventory.js';
 import { checkEnv } from '../rl/envs/check-env.js';
 import { UnknownEnvError, loadEnv, makeEnv } from '../rl/envs/registry.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
+import type { ActorBackend } from '../runtime/backend.js';
 import { run, type Runtime } from '../runtime/runtime.js';
 import type { TraceRecorder } from '../runtime/trace.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';
@@ -30,7 +31,7 @@ export interface TrainerOptions extends TrainConfigInput {
    * runs, with this machine's inventory for the backend and the calibrated cost model), `false` to run
    * it as compiled, or a function that returns the graph to run (the CLI's, which also prints).
    */
-  readonly optimize?: OptimizeOptions | false | ((plan: CompiledPlan) => Promise<PlanGraph>);
+  readonly optimize?: OptimizeOptions | false | ((plan: CompiledPlan) => Promise<PlanGraph | { readonly plan: PlanGraph; readonly backend: 'local' | 'farm' | ActorBackend }>);
   /** Records a run trace (`rlflow train --trace`). */
   readonly trace?: TraceRecorder;
   /**
@@ -104,13 +105,21 @@ export class Trainer {
     const compiled = await compile(algorithm.plan(resolved.config), { name: `${algorithm.name}-${resolved.env}` });
     let graph: PlanGraph = compiled.graph;
     let report: OptimizeReport | undefined;
-    if (typeof options.optimize === 'function') graph = await options.optimize(compiled);
+    let runOn: 'local' | 'farm' | ActorBackend = backend;
+    if (typeof options.optimize === 'function') {
+      // A hook may also pick the backend object to run on (the CLI's nats cluster).
+      const made = await options.optimize(compiled);
+      if ('plan' in made && 'backend' in made) {
+        graph = made.plan;
+        runOn = made.backend;
+      } else graph = made as PlanGraph;
+    }
     else if (options.optimize !== false) {
       const result = await optimize(compiled, options.optimize ?? defaultOptimizeOptions(backend));
       graph = result.graph;
       report = result.report;
     }
-    const runtime = await run<ResultDict>(graph, { backend, seed, ...(options.trace ? { trace: options.trace } : {}) });
+    const runtime = await run<ResultDict>(graph, { backend: runOn, seed, ...(options.trace ? { trace: options.trace } : {}) });
     return new Trainer(resolved, backend, seed, compiled, report, runtime, options.checkpointReplay === true);
   }
 

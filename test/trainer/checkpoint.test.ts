@@ -27,7 +27,7 @@ function checkpointWith(actors: Record<string, unknown[]>): Checkpoint {
     config: {},
     iteration: 1,
     timesteps: 10,
-    driver: { version: 1, metrics: { counters: {}, info: {}, state: {} }, random: 7 },
+    driver: { metrics: { counters: {}, info: {} }, nodes: {}, random: 7 },
     actors,
     replay: false,
   };

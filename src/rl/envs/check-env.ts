@@ -8,7 +8,7 @@
  * problem found is reported at once, in one `EnvCheckError`.
  */
 import { RlflowError } from '../../ir/errors.js';
-import { createRng } from '../../runtime/rng.js';
+import { createRng } from '../../rng/index.js';
 import { boxSize, contains, sample } from './spaces.js';
 import type { Action, Env, Space } from './types.js';
 

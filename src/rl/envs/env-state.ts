@@ -7,7 +7,7 @@
  * state elsewhere (a closure, a native handle) can implement `snapshot()`/`restoreSnapshot(state)`
  * itself. (Not `getState`/`setState`: classic-control envs use those for their physics state alone.)
  */
-import { isRng } from '../../runtime/rng.js';
+import { isRng } from '../../rng/index.js';
 
 /** A snapshot of one object: its fields as plain, structured-clonable data. */
 export type EnvSnapshot = { readonly [field: string]: SnapshotValue };

@@ -10,7 +10,7 @@
  * (plain data) that carries that module, and `loadEnv(ref)` imports it before making the env.
  */
 import { didYouMean } from '../../ir/did-you-mean.js';
-import { importModule } from '../../runtime/user-modules.js';
+import { importModule } from '../../user-modules/index.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
 import { TimeLimit, asInPlaceEnv } from './in-place.js';
