@@ -25,6 +25,7 @@ export default defineConfig([
     '.nyc_output/**',
     'out/**',
     'test-artifacts/**',
+    'docs/api/**',
     // The shared design folder lives next to the checkout (../shared) and may be linked in as shared/.
     'shared/**',
     '../shared/**',

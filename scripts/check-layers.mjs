@@ -31,11 +31,15 @@ const LAYERS = {
   ir: ['ir'],
   dsl: ['dsl', 'ir'],
   optimizer: ['optimizer', 'ir'],
-  runtime: ['runtime', 'ir', 'rng'],
+  runtime: ['runtime', 'ir', 'rng', 'user-modules'],
   inspect: ['inspect', 'ir'],
   // The RL layer registers its kinds and actors through the IR contract; it never reaches into the runtime.
-  rl: ['rl', 'dsl', 'ir', 'rng'],
+  rl: ['rl', 'dsl', 'ir', 'rng', 'user-modules'],
   algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer', 'rng'],
+  // Training runs from code (rlflow/trainer): config, compile + optimize, run, checkpoints, evaluation.
+  trainer: ['trainer', 'algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer', 'rng', 'user-modules'],
+  // Importing users' modules by URL, TypeScript through tsx (driver, workers, CLI).
+  'user-modules': ['user-modules', 'ir'],
   // Public property-testing tools (rlflow/testing): generate plans, run them, check passes.
   testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer', 'rng'],
   check: ['check', 'ir'],

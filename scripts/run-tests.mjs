@@ -12,7 +12,8 @@
 //
 // The spec reporter is used only when stdout is a TTY; elsewhere (CI, pipes) Node's default TAP reporter
 // runs, so the '# pass N' / '# fail N' summary lines appear in logs.
-// Env: RLFLOW_TEST_TIMEOUT — per-test timeout in ms (default 120000).
+// Env: RLFLOW_TEST_TIMEOUT — per-test timeout in ms (default 240000; it also bounds a whole test file,
+// and test/package/packaged.test.ts packs and installs rlflow into a fresh project: ~2 min on 2 cores).
 
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIR = join(ROOT, 'test');
-const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_TIMEOUT_MS = 240_000;
 
 /** All `*.test.ts` files under `dir`, as root-relative POSIX paths. */
 function findTestFiles(dir) {

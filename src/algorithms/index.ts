@@ -1,14 +1,21 @@
-/** The algorithm registry: name → schema, defaults and plan. */
+/**
+ * `rlflow/algorithms`: the algorithm registry (name → schema, defaults and plan), each algorithm, the
+ * tuned examples, and what an algorithm of your own is built from (`commonConfig`, `workerGroups`,
+ * `parseConfig`). See docs/algorithms/.
+ *
+ * @packageDocumentation
+ */
 import { a2c } from './a2c.js';
 import { a3c } from './a3c.js';
 import type { Algorithm } from './common.js';
 import { pg } from './pg.js';
 import { ppo } from './ppo.js';
 
+/** Every built-in algorithm by name (`rlflow train <name>`). */
 export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo };
 export type { Algorithm };
-export { faultOptions } from './common.js';
+export { commonConfig, commonSchema, faultOptions, parseConfig, workerGroups } from './common.js';
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

@@ -8,6 +8,7 @@ import { UsageError } from './args.js';
 import { calibrate, calibrateHelp } from './calibrate.js';
 import { check, checkHelp } from './check.js';
 import { demo, demoHelp } from './demo.js';
+import { evalCommand, evalHelp } from './eval.js';
 import { loc, locHelp } from './loc.js';
 import { node, nodeHelp } from './node.js';
 import { inspect, inspectHelp } from './inspect.js';
@@ -21,6 +22,7 @@ Usage: rlflow <command> [options]
 
 Commands:
   train     train an agent: rlflow train ppo --env CartPole-v1
+  eval      play episodes with a trained policy: rlflow eval runs/ppo-CartPole-v1-… --episodes 20
   plot      learning curves of a run as SVG: rlflow plot runs/ppo-CartPole-v1-…
   inspect   show a plan as compiled and optimized: rlflow inspect ppo --format html --out ppo.html
   passes    list the optimizer passes and their contracts: rlflow passes [--plugin my-pass.ts]
@@ -35,6 +37,7 @@ Options: --help, --version`;
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   train: { run: (argv) => train(argv), help: trainHelp },
+  eval: { run: (argv) => evalCommand(argv), help: evalHelp },
   plot: { run: (argv) => plot(argv), help: plotHelp },
   demo: { run: (argv) => demo(argv), help: demoHelp },
   check: { run: (argv) => check(argv), help: checkHelp },

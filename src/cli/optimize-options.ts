@@ -4,7 +4,8 @@
  */
 import type { CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
-import { DEFAULT_PIPELINE, detectInventory, formatReport, inventory, loadCostModel, optimize, type Inventory, type OptimizeResult } from '../optimizer/index.js';
+import { inventoryForBackend } from '../optimizer/inventory.js';
+import { DEFAULT_PIPELINE, formatReport, loadCostModel, optimize, type Inventory, type OptimizeResult } from '../optimizer/index.js';
 import { UsageError } from './args.js';
 import { importUserModule } from './plan-file.js';
 
@@ -47,17 +48,8 @@ export function optimizeRequest(values: Record<string, unknown>): { passes: stri
  * which holds ONE TensorFlow.js backend, so actors cannot sit on different devices there: no GPU.
  */
 export function inventoryFor(backend: 'local' | 'farm' | Inventory): Inventory {
-  // A cluster's inventory (the nats backend's nodes) is given as is.
-  if (typeof backend === 'object') return backend;
-  const detected = detectInventory();
-  if (backend === 'farm') return detected;
-  const host = detected.hosts[0]!;
-  return inventory({
-    name: host.name,
-    cpus: host.cpus,
-    gpus: 0,
-    gpuNotes: [...(host.gpus > 0 ? [] : host.gpuNotes), 'the local backend runs every actor in one process with one TensorFlow.js backend; GPUs are used on the farm backend'],
-  });
+  // A cluster's inventory (the nats backend's nodes) is given as is; the trainer uses the same rule.
+  return typeof backend === 'object' ? backend : inventoryForBackend(backend);
 }
 
 /** Runs the requested optimization; the result, or undefined when the flags turned it off. */

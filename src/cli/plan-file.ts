@@ -2,15 +2,16 @@
  * Plan files: a user's module that exports a plan, for `rlflow inspect <file>`, `rlflow train <file>`
  * and `rlflow check`. The contract (docs/inspect.md): the module exports `plan` (or a default export)
  * that is a Stream, a compiled plan, or a function (possibly async) returning either. A `.ts` file is
- * loaded through tsx (installed with rlflow's dev tools, or by the user), as are its workers.
+ * loaded through tsx when it is installed (runtime/user-modules.ts), as are its workers' modules.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import { Stream } from '../dsl/stream.js';
-import { PlanError, RlflowError } from '../ir/errors.js';
+import { PlanError, RlflowError, StageLoadError } from '../ir/errors.js';
 import type { SourceLocation } from '../ir/types.js';
+import { importModule } from '../user-modules/index.js';
 import { isPlanJsonFile, loadPlanJson } from './plan-json.js';
 
 /** Whether `arg` names a plan file rather than a built-in algorithm. */
@@ -22,23 +23,6 @@ function isCompiled(x: unknown): x is CompiledPlan {
   return typeof x === 'object' && x !== null && 'graph' in x && typeof (x as { graph?: { addNode?: unknown } }).graph?.addNode === 'function';
 }
 
-/** Makes `import()` of TypeScript work in this process (tsx's ESM hooks), or says how to get it. */
-let tsxRegistered = false;
-
-async function enableTypeScript(file: string, what: string): Promise<void> {
-  // Already running under tsx (tests, `node --import tsx`): TypeScript imports just work.
-  if (tsxRegistered || process.execArgv.some((a) => a.includes('tsx')) || process.env.NODE_OPTIONS?.includes('tsx')) return;
-  try {
-    const api = (await import('tsx/esm/api')) as { register: () => unknown };
-    api.register();
-    tsxRegistered = true;
-  } catch (e) {
-    throw new PlanError(`cannot load the TypeScript ${what} ${file}: tsx is not available (${(e as Error).message.split('\n')[0]})`, {
-      hint: `npm install --save-dev tsx, or compile the ${what} to JavaScript`,
-    });
-  }
-}
-
 /**
  * Imports a user's module (a plan file, a pass plugin) by path, TypeScript included; errors name the
  * file and `what` it was meant to be.
@@ -46,10 +30,11 @@ async function enableTypeScript(file: string, what: string): Promise<void> {
 export async function importUserModule(file: string, what: string, hint: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new PlanError(`${what} ${file} does not exist`, { hint });
-  if (/\.[mc]?ts$/.test(abs)) await enableTypeScript(file, what);
   try {
-    return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    // `.ts` modules load through tsx when it is installed (runtime/user-modules.ts).
+    return await importModule(pathToFileURL(abs).href);
   } catch (e) {
+    if (e instanceof StageLoadError) throw new PlanError(`cannot load the TypeScript ${what} ${file}: tsx is not available`, { hint: e.hint, cause: e });
     if (e instanceof RlflowError) throw new PlanError(`cannot import ${what} ${file}: ${e.message}`, { cause: e, ...(e.source ? { source: e.source } : {}), ...(e.hint ? { hint: e.hint } : {}) });
     const err = e instanceof Error ? e : new Error(String(e));
     const source = err.name === 'SyntaxError' || err.message.startsWith('Transform failed') ? await syntaxErrorAt(abs) : errorSiteIn(err, abs);

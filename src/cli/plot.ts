@@ -1,8 +1,9 @@
 /**
- * `rlflow plot <run-dir>`: learning curves of a training run as an SVG, from the `progress.jsonl` that
- * `rlflow train` writes (one result dict per iteration): episode reward (mean, with the min–max band)
- * against env steps, and sampling throughput against wall time. Titled from the run's `config.json`
- * when it is there. Works on a run still in progress.
+ * `rlflow plot <run-dir> [<run-dir> …]`: learning curves of training runs as an SVG, from the
+ * `progress.jsonl` that `rlflow train` writes (one result dict per iteration): episode reward (mean,
+ * with the min–max band for a single run, and the target reward as a dashed line) against env steps,
+ * and sampling throughput against wall time. Titled from the runs' `config.json` when it is there.
+ * Works on a run still in progress.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,12 +11,14 @@ import { RlflowError } from '../ir/errors.js';
 import { parse, UsageError } from './args.js';
 import { renderChart, type Point } from './svg-chart.js';
 
-export const plotHelp = `rlflow plot <run-dir> [--out file.svg]
+export const plotHelp = `rlflow plot <run-dir> [<run-dir> …] [--out file.svg] [--target r]
 
-Plots a training run's learning curves from <run-dir>/progress.jsonl (written by rlflow train) as an SVG:
-episode reward (mean, min–max band) against env steps, and env steps/s against wall time.
-  <run-dir>          the output directory of rlflow train (or its progress.jsonl)
-  --out <file.svg>   where to write the chart (default <run-dir>/curves.svg)`;
+Plots training runs' learning curves from <run-dir>/progress.jsonl (written by rlflow train) as an SVG:
+episode reward (mean; the min–max band for a single run) against env steps with the target reward as a
+dashed line, and env steps/s against wall time. Several runs are drawn together, one color each.
+  <run-dir>          the output directory of rlflow train (or its progress.jsonl); repeat to compare runs
+  --out <file.svg>   where to write the chart (default <run-dir>/curves.svg, or compare.svg for several runs)
+  --target <r>       the target reward line (default: the runs' --stop-reward from config.json, when they agree)`;
 
 /** progress.jsonl is missing, empty or malformed. */
 export class ProgressFileError extends RlflowError {
@@ -112,11 +115,33 @@ function runTitle(dir: string): string {
   return path.basename(path.resolve(dir));
 }
 
+/** One run to draw: its rows and its name in the legend. */
+export interface PlotRun {
+  readonly name: string;
+  readonly rows: readonly ProgressRow[];
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+
 /** The chart of a run's rows as SVG text. */
-export function renderCurves(rows: readonly ProgressRow[], title: string, source: string): string {
-  const steps = (y: (r: ProgressRow) => number): Point[] => rows.map((r) => ({ x: r.timesteps_total, y: y(r) }));
-  const last = rows[rows.length - 1]!;
-  const subtitle = `${source} · ${rows.length} iteration${rows.length === 1 ? '' : 's'} · ${Math.round(last.timesteps_total).toLocaleString('en-US')} env steps · ${last.time_total_s.toFixed(1)} s`;
+export function renderCurves(rows: readonly ProgressRow[], title: string, source: string, target?: number): string {
+  return renderRuns([{ name: source, rows }], title, target);
+}
+
+/**
+ * The chart of one or more runs: episode reward against env steps (one line per run; the min–max band
+ * when there is one run) with the target as a dashed line, and throughput against wall time.
+ */
+export function renderRuns(runs: readonly PlotRun[], title: string, target?: number): string {
+  const single = runs.length === 1;
+  const steps = (rows: readonly ProgressRow[], y: (r: ProgressRow) => number): Point[] => rows.map((r) => ({ x: r.timesteps_total, y: y(r) }));
+  const color = (i: number): string => COLORS[i % COLORS.length]!;
+  const subtitle = runs
+    .map((run) => {
+      const last = run.rows[run.rows.length - 1]!;
+      return `${run.name} · ${run.rows.length} iteration${run.rows.length === 1 ? '' : 's'} · ${Math.round(last.timesteps_total).toLocaleString('en-US')} env steps · ${last.time_total_s.toFixed(1)} s`;
+    })
+    .join('  |  ');
   return renderChart({
     title,
     subtitle,
@@ -126,8 +151,9 @@ export function renderCurves(rows: readonly ProgressRow[], title: string, source
         title: 'Episode reward',
         xLabel: 'env steps (timesteps_total)',
         yLabel: 'episode reward',
-        lines: [{ label: 'mean (episode_reward_mean)', color: '#1f77b4', points: steps((r) => r.episode_reward_mean) }],
-        bands: [{ label: 'min–max', color: '#1f77b4', lower: steps((r) => r.episode_reward_min), upper: steps((r) => r.episode_reward_max) }],
+        lines: runs.map((run, i) => ({ label: single ? 'mean (episode_reward_mean)' : run.name, color: color(i), points: steps(run.rows, (r) => r.episode_reward_mean) })),
+        bands: single ? [{ label: 'min–max', color: color(0), lower: steps(runs[0]!.rows, (r) => r.episode_reward_min), upper: steps(runs[0]!.rows, (r) => r.episode_reward_max) }] : [],
+        hlines: target !== undefined && Number.isFinite(target) ? [{ label: `target ${target}`, color: '#555', y: target }] : [],
         emptyMessage: 'no episode has finished yet',
       },
       {
@@ -135,7 +161,7 @@ export function renderCurves(rows: readonly ProgressRow[], title: string, source
         title: 'Sampling throughput',
         xLabel: 'wall time (time_total_s, s)',
         yLabel: 'env steps / s',
-        lines: [{ label: 'env_steps_per_s', color: '#d62728', points: rows.map((r) => ({ x: r.time_total_s, y: r.env_steps_per_s })) }],
+        lines: runs.map((run, i) => ({ label: single ? 'env_steps_per_s' : run.name, color: single ? '#d62728' : color(i), points: run.rows.map((r) => ({ x: r.time_total_s, y: r.env_steps_per_s })) })),
         yFromZero: true,
         emptyMessage: 'no throughput recorded',
       },
@@ -143,15 +169,37 @@ export function renderCurves(rows: readonly ProgressRow[], title: string, source
   });
 }
 
+/** The run's stop reward from config.json (its learning target), if it has one. */
+function runTarget(dir: string): number | undefined {
+  try {
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { stop?: { reward?: unknown } };
+    return typeof config.stop?.reward === 'number' ? config.stop.reward : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function plot(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parse(argv, { out: { type: 'string' } });
-  const target = positionals[0];
-  if (!target) throw new UsageError('name a run directory: rlflow plot <run-dir>');
-  if (positionals.length > 1) throw new UsageError(`plot takes one run directory, got ${positionals.length}: ${positionals.join(' ')}`);
-  const { dir, progress } = runFiles(target);
-  const rows = readProgress(progress);
-  const file = (values['out'] as string | undefined) ?? path.join(dir, 'curves.svg');
-  writeFileSync(file, renderCurves(rows, runTitle(dir), path.basename(path.resolve(dir))));
-  out(`wrote ${file} (${rows.length} iteration${rows.length === 1 ? '' : 's'})`);
+  const { values, positionals } = parse(argv, { out: { type: 'string' }, target: { type: 'string' } });
+  if (positionals.length === 0) throw new UsageError('name a run directory: rlflow plot <run-dir> [<run-dir> …]');
+  const runs = positionals.map((target) => {
+    const { dir, progress } = runFiles(target);
+    return { dir, name: path.basename(path.resolve(dir)), rows: readProgress(progress) };
+  });
+  let target: number | undefined;
+  if (values['target'] !== undefined) {
+    target = Number(values['target']);
+    if (!Number.isFinite(target)) throw new UsageError(`--target must be a number, got '${String(values['target'])}'`);
+  } else {
+    // The runs' own target, when they agree on one.
+    const targets = new Set(runs.map((r) => runTarget(r.dir)));
+    target = targets.size === 1 ? [...targets][0] : undefined;
+  }
+  const first = runs[0]!;
+  const file = (values['out'] as string | undefined) ?? path.join(first.dir, runs.length === 1 ? 'curves.svg' : 'compare.svg');
+  const title = runs.length === 1 ? runTitle(first.dir) : `${runs.length} runs: ${[...new Set(runs.map((r) => runTitle(r.dir).replace(/ \(.*\)$/, '')))].join(', ')}`;
+  writeFileSync(file, renderRuns(runs, title, target));
+  const iterations = runs.reduce((a, r) => a + r.rows.length, 0);
+  out(`wrote ${file} (${runs.length === 1 ? '' : `${runs.length} runs, `}${iterations} iteration${iterations === 1 ? '' : 's'})`);
   return 0;
 }

@@ -31,6 +31,8 @@ export interface Panel {
   readonly yLabel: string;
   readonly lines: readonly Line[];
   readonly bands?: readonly Band[];
+  /** Horizontal reference lines (e.g. a learning target), dashed, part of the y range. */
+  readonly hlines?: readonly { readonly label: string; readonly color: string; readonly y: number }[];
   /** Start the y axis at 0 when all values are positive (rates). */
   readonly yFromZero?: boolean;
   /** Shown instead of the chart when there is nothing finite to draw. */
@@ -73,12 +75,18 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 /** Tick labels: 40k, 1.5M, 0.25, -3. */
 export function formatTick(v: number): string {
-  const abs = Math.abs(v);
+  return formatTicks([v])[0]!;
+}
+
+/**
+ * Labels of one axis's ticks, all in the same unit (chosen by the largest tick: 0, 5k, 10k, 15k; not
+ * 5000, 10k), so an axis reads consistently.
+ */
+export function formatTicks(ticks: readonly number[]): string[] {
+  const top = Math.max(0, ...ticks.map((t) => Math.abs(t)));
   const trim = (x: number): string => String(Number(x.toPrecision(6)));
-  if (abs >= 1e9) return `${trim(v / 1e9)}G`;
-  if (abs >= 1e6) return `${trim(v / 1e6)}M`;
-  if (abs >= 1e4) return `${trim(v / 1e3)}k`;
-  return trim(v);
+  const [scale, suffix] = top >= 1e9 ? [1e9, 'G'] : top >= 1e6 ? [1e6, 'M'] : top >= 1e4 ? [1e3, 'k'] : [1, ''];
+  return ticks.map((t) => (t === 0 ? '0' : `${trim(t / scale)}${suffix}`));
 }
 
 const finite = (p: Point): boolean => Number.isFinite(p.x) && Number.isFinite(p.y);
@@ -126,7 +134,8 @@ function renderPanel(panel: Panel, box: Box): string {
   const plot = { x: box.x + MARGIN.left, y: box.y + MARGIN.top, width: box.width - MARGIN.left - MARGIN.right, height: box.height - MARGIN.top - MARGIN.bottom };
   const out: string[] = [`<g class="panel" id="panel-${escapeXml(panel.id)}">`];
   out.push(`<text class="panel-title" x="${plot.x}" y="${box.y + 20}" font-size="14" font-weight="bold" fill="${TEXT}">${escapeXml(panel.title)}</text>`);
-  const all = [...panel.lines.flatMap((l) => l.points), ...(panel.bands ?? []).flatMap((b) => [...b.lower, ...b.upper])].filter(finite);
+  const data = [...panel.lines.flatMap((l) => l.points), ...(panel.bands ?? []).flatMap((b) => [...b.lower, ...b.upper])].filter(finite);
+  const all = data.length ? [...data, ...(panel.hlines ?? []).map((h) => ({ x: data[0]!.x, y: h.y }))].filter(finite) : data;
   out.push(`<rect x="${plot.x}" y="${plot.y}" width="${plot.width}" height="${plot.height}" fill="none" stroke="${AXIS}"/>`);
   if (all.length === 0) {
     out.push(`<text class="empty" x="${plot.x + plot.width / 2}" y="${plot.y + plot.height / 2}" text-anchor="middle" fill="${AXIS}">${escapeXml(panel.emptyMessage)}</text>`, '</g>');
@@ -144,18 +153,24 @@ function renderPanel(panel: Panel, box: Box): string {
   const sy = (y: number): number => plot.y + plot.height - ((y - y0) / (y1 - y0)) * plot.height;
 
   out.push('<g class="x-ticks">');
-  for (const t of xTicks) {
+  const xLabels = formatTicks(xTicks);
+  xTicks.forEach((t, i) => {
     const x = fixed(sx(t));
     out.push(`<line x1="${x}" y1="${plot.y}" x2="${x}" y2="${plot.y + plot.height}" stroke="${GRID}"/>`);
-    out.push(`<text x="${x}" y="${plot.y + plot.height + 16}" text-anchor="middle" fill="${TEXT}">${formatTick(t)}</text>`);
-  }
+    out.push(`<text x="${x}" y="${plot.y + plot.height + 16}" text-anchor="middle" fill="${TEXT}">${xLabels[i]}</text>`);
+  });
   out.push('</g>', '<g class="y-ticks">');
-  for (const t of yTicks) {
+  const yLabels = formatTicks(yTicks);
+  yTicks.forEach((t, i) => {
     const y = fixed(sy(t));
     out.push(`<line x1="${plot.x}" y1="${y}" x2="${plot.x + plot.width}" y2="${y}" stroke="${GRID}"/>`);
-    out.push(`<text x="${plot.x - 6}" y="${y}" dy="4" text-anchor="end" fill="${TEXT}">${formatTick(t)}</text>`);
-  }
+    out.push(`<text x="${plot.x - 6}" y="${y}" dy="4" text-anchor="end" fill="${TEXT}">${yLabels[i]}</text>`);
+  });
   out.push('</g>');
+  for (const h of panel.hlines ?? []) {
+    const y = fixed(sy(h.y));
+    out.push(`<line class="hline" data-label="${escapeXml(h.label)}" x1="${plot.x}" y1="${y}" x2="${plot.x + plot.width}" y2="${y}" stroke="${h.color}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+  }
   out.push(`<text class="x-label" x="${plot.x + plot.width / 2}" y="${box.y + box.height - 8}" text-anchor="middle" fill="${TEXT}">${escapeXml(panel.xLabel)}</text>`);
   const yMid = plot.y + plot.height / 2;
   out.push(`<text class="y-label" x="${box.x + 16}" y="${yMid}" text-anchor="middle" transform="rotate(-90 ${box.x + 16} ${yMid})" fill="${TEXT}">${escapeXml(panel.yLabel)}</text>`);
@@ -174,7 +189,11 @@ function renderPanel(panel: Panel, box: Box): string {
     }
   }
   // Legend: right-aligned on the panel title's line, above the plot (never over a curve).
-  const entries = [...panel.lines.map((l) => ({ label: l.label, color: l.color, band: false })), ...(panel.bands ?? []).map((b) => ({ label: b.label, color: b.color, band: true }))];
+  const entries = [
+    ...panel.lines.map((l) => ({ label: l.label, color: l.color, band: false })),
+    ...(panel.bands ?? []).map((b) => ({ label: b.label, color: b.color, band: true })),
+    ...(panel.hlines ?? []).map((h) => ({ label: h.label, color: h.color, band: false })),
+  ];
   let right = plot.x + plot.width;
   const y = box.y + 20;
   for (const e of [...entries].reverse()) {

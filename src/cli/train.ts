@@ -1,25 +1,29 @@
 /**
- * `rlflow train <algo> --env <id>`: builds the algorithm's config (defaults ← tuned example for the
- * env ← `--config` file ← flags), compiles and runs its plan, prints one line per iteration with a
- * live progress bar, writes `progress.jsonl` and a final checkpoint to the output directory, and
- * ends with a summary.
+ * `rlflow train <algo> --env <id>`: argument handling and printing on top of the trainer
+ * (src/trainer/: config defaults ← tuned example ← `--config` file ← flags, compile + optimize, run
+ * with stop rules, checkpoints). Prints one line per iteration with a live progress bar, writes
+ * `progress.jsonl`, `progress.csv` and `checkpoint.json` (every `--checkpoint-freq` iterations, at the
+ * end, and on SIGINT/SIGTERM) to the run directory, resumes a run with `--resume`, and ends with a
+ * summary. Plan files (`rlflow train plan.ts`) run through trainPlanFile.
  */
-import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { algorithms, tunedExample } from '../algorithms/index.js';
-import { faultOptions } from '../algorithms/common.js';
-import { compile, type CompiledPlan } from '../dsl/compile.js';
+import { algorithms } from '../algorithms/index.js';
+import type { CompiledPlan } from '../dsl/compile.js';
+import { didYouMean } from '../ir/did-you-mean.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
-import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
+import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint, type Checkpoint } from '../trainer/checkpoint.js';
+import { resolveTrainConfig, type StopRules } from '../trainer/config.js';
+import { ProgressWriter } from '../trainer/progress.js';
+import { Trainer, checkRunEnv } from '../trainer/trainer.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { natsHelp, natsOptions, optimizeForBackend } from './cluster.js';
 import { optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
-import { prepareRunDirectory } from './out-dir.js';
-import { listEnvs } from '../rl/envs/index.js';
+import { ensureDirectory } from './out-dir.js';
 import { isPlanJsonFile } from './plan-json.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
@@ -39,18 +43,15 @@ each item it outputs is printed (result dicts as iteration lines).
   --stop-timesteps <t>  stop after t env steps (default: the tuned budget, else 1,000,000)
   --stop-iters <n>      stop after n iterations
   --config <file.json>  config keys (see docs/algorithms/<algo>.md), applied over the defaults
-  --out <dir>           output directory for progress.jsonl and checkpoint.json (default runs/<algo>-<env>-<time>)
+  --out <dir>           output directory (default runs/<algo>-<env>-<time>); an existing run there is refused without --resume/--force
+  --checkpoint-freq <n> write checkpoint.json every n iterations (always at the end, and on Ctrl-C/SIGTERM)
+  --resume <run-dir>    continue the run in run-dir from its checkpoint (same config, seed and backend)
+  --force               overwrite the run in --out
   --quiet               no progress bar, only iteration lines
   --skip-check          plan files: skip the static checks of rlflow check (docs/check.md)
   --trace <file.json>   record a run trace (Chrome trace format: ui.perfetto.dev, chrome://tracing; see docs/traces.md)
 ${optimizerHelp}
 ${natsHelp}`;
-
-interface Stop {
-  readonly reward: number | undefined;
-  readonly timesteps: number;
-  readonly iterations: number | undefined;
-}
 
 function floatOption(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -98,9 +99,36 @@ function writeTrace(trace: { recorder: TraceRecorder; file: string } | undefined
   out(`wrote trace ${trace.file} (${trace.recorder.eventCount.toLocaleString('en-US')} events; open it in https://ui.perfetto.dev)`);
 }
 
-/** Base64 of a typed array's bytes, so a checkpoint stays compact JSON. */
-function encodeFloats(a: Float32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+/** Exit codes of a run stopped by a signal (128 + the signal's number, as shells report it). */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Stops the run gracefully on SIGINT/SIGTERM: the first signal ends it after the current iteration
+ * (checkpoint and summary are written); a second one exits at once.
+ */
+function watchSignals(out: (line: string) => void): { readonly signal: string | undefined; dispose(): void } {
+  const state: { signal: string | undefined } = { signal: undefined };
+  const handler = (sig: NodeJS.Signals): void => {
+    if (state.signal) process.exit(SIGNAL_EXIT[sig] ?? 1);
+    state.signal = sig;
+    out(`\n${sig}: stopping after this iteration, then writing a checkpoint (${sig} again to exit at once)`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    get signal() {
+      return state.signal;
+    },
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** Whether a directory holds files already (a previous run's output). */
+function hasFiles(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
 }
 
 export async function train(argv: string[], out: (line: string) => void = console.log, status: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
@@ -114,6 +142,9 @@ export async function train(argv: string[], out: (line: string) => void = consol
     'stop-iters': { type: 'string' },
     config: { type: 'string' },
     out: { type: 'string' },
+    'checkpoint-freq': { type: 'string' },
+    resume: { type: 'string' },
+    force: { type: 'boolean' },
     quiet: { type: 'boolean' },
     'skip-check': { type: 'boolean' },
     trace: { type: 'string' },
@@ -121,52 +152,82 @@ export async function train(argv: string[], out: (line: string) => void = consol
     ...natsOptions,
     ...optimizerOptions,
   });
-  const name = positionals[0];
-  if (!name) throw new UsageError('name an algorithm: rlflow train <algo> --env <id>');
+  const resumeDir = values['resume'] as string | undefined;
+  const previous = resumeDir !== undefined ? readRunForResume(resumeDir) : undefined;
+  const name = positionals[0] ?? previous?.checkpoint.algorithm;
+  if (!name) throw new UsageError('name an algorithm: rlflow train <algo> --env <id> (or --resume <run-dir>)');
   if (!algorithms[name] && looksLikePlanFile(name)) return trainPlanFile(name, values, out);
-  const algorithm = algorithms[name];
-  if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
-  const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
-  const backendName = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
-  const seed = intOption(values['seed'], 'seed', 0);
-  const tuned = tunedExample(name, env);
-  const overrides: Record<string, unknown> = { ...readConfigFile(values['config'] as string | undefined), env };
+  if (!algorithms[name]) {
+    const guess = didYouMean(name, Object.keys(algorithms));
+    throw new UsageError(`unknown algorithm '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
+  }
+  const backendName = choiceOption(values['backend'] ?? previous?.run.backend, 'backend', ['local', 'farm', 'nats'] as const, 'farm');
+  const seed = previous ? previous.checkpoint.seed : intOption(values['seed'], 'seed', 0);
+  const checkpointFreq = intOption(values['checkpoint-freq'], 'checkpoint-freq', 0, 0);
+  const overrides: Record<string, unknown> = {};
   if (values['workers'] !== undefined) overrides['numWorkers'] = intOption(values['workers'], 'workers', 1, 1);
-  const config = algorithm.config({ ...(tuned?.config ?? {}), ...overrides }) as Record<string, unknown>;
-  const stop: Stop = {
-    reward: floatOption(values['stop-reward'], 'stop-reward') ?? tuned?.target.reward,
-    timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', tuned?.target.timesteps ?? 1_000_000, 1),
-    iterations: values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1),
+  const env = (values['env'] as string | undefined) ?? previous?.checkpoint.env ?? 'CartPole-v1';
+  const stopInput = {
+    ...(values['stop-reward'] !== undefined ? { reward: floatOption(values['stop-reward'], 'stop-reward') } : previous?.run.stop.reward !== undefined ? { reward: previous.run.stop.reward } : {}),
+    ...(values['stop-timesteps'] !== undefined ? { timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', 1, 1) } : previous ? { timesteps: previous.run.stop.timesteps } : {}),
+    ...(values['stop-iters'] !== undefined ? { iterations: intOption(values['stop-iters'], 'stop-iters', 0, 1) } : previous?.run.stop.iterations !== undefined ? { iterations: previous.run.stop.iterations } : {}),
   };
-  // Fail before anything is written: a built-in env id must exist (a custom one comes with envModule).
-  if (config['envModule'] === undefined && !listEnvs().includes(env)) throw new UsageError(`unknown env '${env}'; built in: ${listEnvs().join(', ')} (a custom env needs envModule in --config)`);
+  const resolved = resolveTrainConfig({
+    algorithm: name,
+    env,
+    // A resumed run uses the checkpoint's config as its file; flags still override.
+    file: previous ? previous.checkpoint.config : readConfigFile(values['config'] as string | undefined),
+    overrides,
+    stop: stopInput,
+  });
+  const { config, stop, tuned } = resolved;
+  // The env is checked (and an unknown id reported) on the driver before any file or worker exists.
+  await checkRunEnv(config);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const outDir = path.resolve((values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
-  prepareRunDirectory(outDir);
-  const progressFile = path.join(outDir, 'progress.jsonl');
-  writeFileSync(progressFile, '');
+  const outDir = path.resolve(resumeDir ?? (values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
+  if (!previous && hasFiles(outDir) && values['force'] !== true) {
+    throw new UsageError(`output directory ${outDir} already holds a run: continue it with --resume ${outDir}, or overwrite it with --force`);
+  }
+  // Created one level at a time: a bad path (/proc, a file used as a directory) fails naming the part.
+  ensureDirectory(outDir);
+  const progress = new ProgressWriter(outDir, previous?.checkpoint.iteration);
   writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend: backendName, stop, config }, null, 2));
+  const checkpointFile = path.join(outDir, CHECKPOINT_FILE);
   const live = values['quiet'] !== true && process.stdout.isTTY === true;
 
   out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backendName}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
-  const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
-  const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
-  const started = performance.now();
   const trace = traceOption(values);
-  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder, faults: faultOptions(config) });
+  const trainer = await Trainer.create({
+    algorithm: name,
+    env,
+    file: previous ? previous.checkpoint.config : readConfigFile(values['config'] as string | undefined),
+    overrides,
+    stop: stopInput,
+    backend: backendName === 'nats' ? 'farm' : backendName,
+    seed,
+    // The nats backend joins its cluster while optimizing (placement needs the nodes' inventory).
+    optimize: async (compiled) => optimizeForBackend(compiled, values, out, backendName),
+    checkEnv: false,
+    ...(trace ? { trace: trace.recorder } : {}),
+  });
+  const started = performance.now();
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';
+  const signals = watchSignals(out);
   try {
+    if (previous) {
+      await trainer.restore(previous.checkpoint);
+      out(`resumed from ${checkpointFile} at iteration ${previous.checkpoint.iteration} (${int(previous.checkpoint.timesteps)} steps)`);
+    }
     for (;;) {
-      const r = await rt.next();
-      if (r.done) break;
-      const result = r.value;
+      const result = await trainer.train();
+      if (!result) break;
       last = result;
       if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
-      appendFileSync(progressFile, JSON.stringify(result) + '\n');
+      progress.append(result as unknown as Record<string, unknown>);
       if (live) status('\r\x1b[2K');
       out(
         `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s`,
@@ -175,53 +236,41 @@ export async function train(argv: string[], out: (line: string) => void = consol
         const fraction = result.timesteps_total / stop.timesteps;
         status(`${bar(fraction)} ${int(result.timesteps_total)}/${int(stop.timesteps)} steps | reward ${fmt(result.episode_reward_mean)} | ${int(result.env_steps_per_s)} steps/s`);
       }
-      if (stop.reward !== undefined && result.episode_reward_mean >= stop.reward) {
-        reason = `reached reward ${fmt(result.episode_reward_mean)} ≥ ${stop.reward}`;
+      const stopped = trainer.stopReason(result) ?? (signals.signal ? `stopped by ${signals.signal}` : undefined);
+      if (stopped) {
+        reason = stopped;
         break;
       }
-      if (result.timesteps_total >= stop.timesteps) {
-        reason = `reached ${int(stop.timesteps)} steps`;
-        break;
-      }
-      if (stop.iterations !== undefined && result.training_iteration >= stop.iterations) {
-        reason = `reached ${stop.iterations} iterations`;
-        break;
-      }
+      if (checkpointFreq > 0 && result.training_iteration % checkpointFreq === 0) writeCheckpoint(checkpointFile, await trainer.save());
     }
     if (live) status('\r\x1b[2K');
-    const state = (await rt.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState;
-    // The learner samples nothing: its observation filter never saw an observation, and it gets no
-    // global vars. Both come from a rollout worker (the one whose filter normalized its samples).
-    const worker = (await rt.backend.call({ group: 'workers', index: 0 }, 'getState', [])) as WorkerState;
-    const checkpoint = {
-      algorithm: name,
-      env,
-      seed,
-      config,
-      timesteps: last?.timesteps_total ?? 0,
-      iteration: last?.training_iteration ?? 0,
-      counters: rt.metrics.save().counters,
-      policy: {
-        weights: state.policy.weights.map(encodeFloats),
-        optimizer: state.policy.optimizer.map(encodeFloats),
-        extra: state.policy.extra,
-      },
-      filter: worker.filter ?? null,
-      globalVars: worker.globalVars,
-    };
-    writeFileSync(path.join(outDir, 'checkpoint.json'), JSON.stringify(checkpoint));
+    if (last) writeCheckpoint(checkpointFile, await trainer.save());
   } finally {
-    await rt.close();
+    signals.dispose();
+    await trainer.close();
     writeTrace(trace, out);
   }
   const secs = (performance.now() - started) / 1000;
   const solved = stop.reward !== undefined && last !== undefined && last.episode_reward_mean >= stop.reward;
+  const stepsThisRun = (last?.timesteps_total ?? 0) - (previous?.checkpoint.timesteps ?? 0);
   out('');
   out(`done: ${reason}`);
-  out(`  iterations ${last?.training_iteration ?? 0}, env steps ${int(last?.timesteps_total ?? 0)}, wall time ${fmt(secs)} s (${int((last?.timesteps_total ?? 0) / secs)} steps/s)`);
+  out(`  iterations ${last?.training_iteration ?? 0}, env steps ${int(last?.timesteps_total ?? 0)}, wall time ${fmt(secs)} s (${int(stepsThisRun / secs)} steps/s)`);
   out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
-  out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
-  return 0;
+  out(`  wrote ${progress.jsonlFile}, ${progress.csvFile} and ${checkpointFile}`);
+  return signals.signal ? (SIGNAL_EXIT[signals.signal] ?? 1) : 0;
+}
+
+/** A run directory to resume: its checkpoint and the run settings in its config.json. */
+function readRunForResume(dir: string): { checkpoint: Checkpoint; run: { backend: 'local' | 'farm' | undefined; stop: StopRules } } {
+  const checkpoint = readCheckpoint(dir);
+  let run: { backend?: 'local' | 'farm'; stop?: StopRules } = {};
+  try {
+    run = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as typeof run;
+  } catch {
+    // A checkpoint without its run's config.json: the flags and defaults decide.
+  }
+  return { checkpoint, run: { backend: run.backend, stop: run.stop ?? { timesteps: 1_000_000 } } };
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */

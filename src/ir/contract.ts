@@ -100,6 +100,8 @@ export interface MetricsView {
   get(counter: string): number;
   timer(name: string): TimerView;
   readonly timers: ReadonlyMap<string, TimerView>;
+  /** `performance.now()` when this run's first output was requested (undefined before): its clock start. */
+  readonly startedAt: number | undefined;
 }
 
 /**

@@ -87,3 +87,19 @@ function build(probe: GpuProbe): Inventory {
   const { gpus, notes } = detectGpus(probe);
   return { hosts: [{ name: 'local', cpus: os.availableParallelism(), gpus, gpuNotes: notes }] };
 }
+
+/**
+ * The resources a run on `backend` can use. The local backend runs every actor in the driver's process,
+ * which holds ONE TensorFlow.js backend, so actors cannot sit on different devices there: no GPU.
+ */
+export function inventoryForBackend(backend: 'local' | 'farm'): Inventory {
+  const detected = detectInventory();
+  if (backend === 'farm') return detected;
+  const host = detected.hosts[0]!;
+  return inventory({
+    name: host.name,
+    cpus: host.cpus,
+    gpus: 0,
+    gpuNotes: [...(host.gpus > 0 ? [] : host.gpuNotes), 'the local backend runs every actor in one process with one TensorFlow.js backend; GPUs are used on the farm backend'],
+  });
+}

@@ -11,14 +11,15 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
-import { createRng, deriveSeed } from '../rng/index.js';
+import { createRng, deriveSeed, type Rng } from '../rng/index.js';
+import { restoreEnv, snapshotEnv, type EnvSnapshot } from './envs/env-state.js';
 import { assertFinite, assertFiniteArrays, assertFiniteEnvStep, assertFiniteStats, createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
 import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
 import type { LearnerStats, Policy } from './policy/types.js';
-import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SgdOptions, WorkerState } from './worker-api.js';
+import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SamplerState, SgdOptions, WorkerState } from './worker-api.js';
 
 function actionWidth(space: Space): number {
   return space.kind === 'discrete' ? 1 : space.shape.reduce((a, b) => a * b, 1);
@@ -29,7 +30,7 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
   private policy: Policy | undefined;
   private env: VectorEnv | undefined;
   private readonly filter: ObservationFilter;
-  private readonly random: () => number;
+  private readonly random: Rng;
   private globalVars: GlobalVars = { timestep: 0 };
   private finished: EpisodeMetrics[] = [];
   /** Running return and length of the episode in progress in each env copy. */
@@ -323,13 +324,35 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
   }
 
   async getState(): Promise<WorkerState> {
-    return { policy: (await this.ready()).getState(), filter: this.filter.toState(), globalVars: this.globalVars };
+    const sampler: SamplerState = {
+      random: this.random.state,
+      ...(this.env ? { env: snapshotEnv(this.env) } : {}),
+      episodeReward: this.episodeReward.slice(),
+      episodeLength: this.episodeLength.slice(),
+      episodeIds: this.episodeIds.slice(),
+      nextEpisode: this.nextEpisode,
+      finished: this.finished.map((e) => ({ ...e })),
+    };
+    return { policy: (await this.ready()).getState(), filter: this.filter.toState(), globalVars: this.globalVars, sampler };
   }
 
   async setState(state: WorkerState): Promise<void> {
     (await this.ready()).setState(state.policy);
+    const sampler = state.sampler;
+    if (sampler?.env !== undefined && this.config.numEnvs > 0) {
+      // Make the env copies as sampling would (same seeds), then overwrite their state; before the
+      // filter is restored, because making them feeds their first observations to the filter.
+      restoreEnv(this.vectorEnv(), sampler.env as EnvSnapshot);
+    }
     if (state.filter) this.filter.restore(state.filter);
     this.globalVars = state.globalVars;
+    if (!sampler) return;
+    this.random.state = sampler.random;
+    this.episodeReward = Float64Array.from(sampler.episodeReward);
+    this.episodeLength = Int32Array.from(sampler.episodeLength);
+    this.episodeIds = Int32Array.from(sampler.episodeIds);
+    this.nextEpisode = sampler.nextEpisode;
+    this.finished = sampler.finished.map((e) => ({ ...e }));
   }
 }
 

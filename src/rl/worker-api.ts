@@ -47,12 +47,14 @@ export interface EpisodeMetrics {
   readonly length: number;
 }
 
+/** Minibatch SGD settings of `learnOnBatch`. */
 export interface SgdOptions {
   readonly numSgdIter: number;
   /** 0 = one step on the whole batch. */
   readonly sgdMinibatchSize: number;
 }
 
+/** What `learnOnBatch` returns. */
 export interface LearnResult {
   readonly stats: LearnerStats;
   /** The weights after the update, ready to broadcast (saves a round trip). */
@@ -60,20 +62,43 @@ export interface LearnResult {
   readonly count: number;
 }
 
+/** Gradients computed on a batch, with the learner stats and the batch's size. */
 export interface GradientsResult {
   readonly grads: Float32Array[];
   readonly stats: LearnerStats;
   readonly count: number;
 }
 
+/** A rollout worker's complete state (`getState`/`setState`): policy, filter, global vars, sampling. */
 export interface WorkerState {
   readonly policy: PolicyState;
   readonly filter: FilterState | undefined;
   readonly globalVars: GlobalVars;
+  /**
+   * Where sampling stands, so a restored worker continues exactly (checkpoints, `--resume`): the
+   * random stream's position, the env copies mid-episode, the running episodes. Absent in states saved
+   * by older versions; `setState` then leaves sampling as it is.
+   */
+  readonly sampler?: SamplerState;
+}
+
+/** A rollout worker's sampling state (`WorkerState.sampler`): plain data. */
+export interface SamplerState {
+  /** Position of the worker's random stream (actions, minibatch shuffles). */
+  readonly random: number;
+  /** The vector env's snapshot (`snapshotEnv`), absent before it first sampled or on a learner. */
+  readonly env?: unknown;
+  readonly episodeReward: Float64Array;
+  readonly episodeLength: Int32Array;
+  readonly episodeIds: Int32Array;
+  readonly nextEpisode: number;
+  /** Episodes finished but not yet collected by `getMetrics`. */
+  readonly finished: readonly EpisodeMetrics[];
 }
 
 type Awaitable<T> = T | Promise<T>;
 
+/** The methods of a rollout worker (and the learner) that RL operators call. */
 export interface RolloutWorkerApi {
   /** Endless stream of `sample()` results (the worker's items). */
   items(): AsyncIterable<SampleBatch>;

@@ -20,14 +20,36 @@ export function deriveSeed(root: number, ...path: Array<string | number>): numbe
   return hashString(`${root >>> 0}/${path.join('/')}`);
 }
 
+/**
+ * A seeded random stream: call it for the next uniform float in [0, 1). `state` reads or sets its
+ * 32-bit position, so checkpoints can save it and a restored stream continues exactly where it was.
+ */
+export interface Rng {
+  (): number;
+  state: number;
+}
+
+/** Whether a value is an `Rng` from `createRng` (checkpoints of env and actor state look for them). */
+export function isRng(x: unknown): x is Rng {
+  return typeof x === 'function' && typeof (x as Partial<Rng>).state === 'number';
+}
+
 /** mulberry32: a small, fast, well-distributed 32-bit PRNG. Returns uniform floats in [0, 1). */
-export function createRng(seed: number): () => number {
+export function createRng(seed: number): Rng {
   let a = seed >>> 0;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as Rng;
+  Object.defineProperty(next, 'state', {
+    get: () => a,
+    set: (v: number) => {
+      a = v >>> 0;
+    },
+    enumerable: true,
+  });
+  return next;
 }

@@ -13,7 +13,7 @@ import { RemoteCallError, type ActorBackend } from './backend.js';
 import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
-import { createRng, deriveSeed } from '../rng/index.js';
+import { createRng, deriveSeed, type Rng } from '../rng/index.js';
 import { FAULT_COUNTERS } from './faults.js';
 import type { TraceRecorder } from './trace.js';
 
@@ -87,7 +87,8 @@ export class RuntimeContext {
   private busy = 0;
   /** Items produced per node during the current step (for `step()`). */
   readonly activity = new Map<string, number>();
-  private readonly driverRandom: () => number;
+  /** The driver's random stream (its position is part of `Runtime.saveState()`). */
+  readonly driverRandom: Rng;
 
   constructor(
     readonly graph: PlanGraph,

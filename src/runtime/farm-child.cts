@@ -61,6 +61,12 @@ setInterval(() => {
 
 let host: Host | undefined;
 
+// NOTE: Ctrl-C in a terminal sends SIGINT to the whole process group, workers included. A worker that
+// died of it would fail the driver's in-flight calls (EPIPE) before the driver could stop gracefully
+// and checkpoint; so workers ignore SIGINT and end when the driver closes them (or its IPC channel
+// goes away).
+process.on('SIGINT', () => undefined);
+
 function failure(e: unknown): Reply {
   // `rlflowAt` (actor-host's FAILED_AT): which member of a fused segment threw.
   const at = e instanceof Error ? (e as Error & { rlflowAt?: unknown }).rlflowAt : undefined;

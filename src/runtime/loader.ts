@@ -5,13 +5,14 @@
 import { StageLoadError } from '../ir/errors.js';
 import { isActorClassDef, isStageDef, type ActorClassDef, type StageDef } from '../ir/contract.js';
 import type { StageRef } from '../ir/types.js';
+import { importModule } from '../user-modules/index.js';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 async function loadExport(ref: StageRef): Promise<unknown> {
   let mod = modules.get(ref.module);
   if (!mod) {
-    mod = import(ref.module) as Promise<Record<string, unknown>>;
+    mod = importModule(ref.module);
     modules.set(ref.module, mod);
   }
   let ns: Record<string, unknown>;

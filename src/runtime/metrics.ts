@@ -50,9 +50,16 @@ export class Timer implements TimerView {
   }
 }
 
+/** What `MetricsContext.save()` returns and `restore()` takes (part of a checkpoint). */
+export interface MetricsState {
+  readonly counters: Record<string, number>;
+  readonly info: Record<string, unknown>;
+}
+
 export class MetricsContext implements MetricsView {
   readonly counters = new Map<string, number>();
   readonly info: Record<string, unknown> = {};
+  startedAt: number | undefined;
   private readonly timerMap = new Map<string, Timer>();
 
   inc(counter: string, by = 1): number {
@@ -79,11 +86,11 @@ export class MetricsContext implements MetricsView {
   }
 
   /** Counters and info as plain data (timers are not persisted, as in RLlib). */
-  save(): { counters: Record<string, number>; info: Record<string, unknown> } {
+  save(): MetricsState {
     return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info) };
   }
 
-  restore(state: { counters: Record<string, number>; info: Record<string, unknown> }): void {
+  restore(state: MetricsState): void {
     this.counters.clear();
     for (const [k, v] of Object.entries(state.counters)) this.counters.set(k, v);
     for (const k of Object.keys(this.info)) delete this.info[k];

@@ -53,6 +53,8 @@ export interface NodeActivity {
 export interface RuntimeState {
   readonly metrics: { readonly counters: Record<string, number>; readonly info: Record<string, unknown> };
   readonly nodes: NodeStates;
+  /** Position of the driver's random stream (absent in states saved without it). */
+  readonly random?: number;
 }
 
 export interface StepResult<T> {
@@ -184,13 +186,14 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
 
   /** The driver's state, for a checkpoint: metrics counters and info, and each node's `ctx.state`. */
   saveState(): RuntimeState {
-    return { metrics: this.rt.metrics.save(), nodes: this.rt.saveNodeStates() };
+    return { metrics: this.rt.metrics.save(), nodes: this.rt.saveNodeStates(), random: this.rt.driverRandom.state };
   }
 
   /** Restores `saveState()`'s result (a plan with the same node names), before pulling on. */
   restoreState(state: RuntimeState): void {
     this.rt.metrics.restore(state.metrics);
     this.rt.restoreNodeStates(state.nodes);
+    if (state.random !== undefined) this.rt.driverRandom.state = state.random;
   }
 
   /** The backend running the actors. */
@@ -208,6 +211,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
   private async pullOne(): Promise<IteratorResult<T, undefined>> {
     if (this.failure) throw this.failure;
     if (this.closed) return { done: true, value: undefined };
+    this.rt.metrics.startedAt ??= performance.now();
     const outputNode = this.graph.getNodeAttributes(this.graph.getAttribute('outputs')[0]!);
     try {
       for (;;) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { ProgressFileError, plot } from '../../src/cli/plot.js';
-import { formatTick, niceTicks } from '../../src/cli/svg-chart.js';
+import { formatTick, formatTicks, niceTicks } from '../../src/cli/svg-chart.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'rlflow-plot-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -54,6 +54,26 @@ async function runPlot(args: string[]): Promise<string[]> {
 }
 
 describe('rlflow plot', () => {
+  test('several runs: one line per run, the target as a dashed line, one unit per axis', async () => {
+    const stop = { reward: 75, timesteps: 10_000 };
+    const a = runDir('cmp-a', [row(1, 10, 400), row(2, 40, 500), row(3, 80, 450)], { algorithm: 'ppo', seed: 0, stop, config: { env: 'CartPole-v1' } });
+    const b = runDir('cmp-b', [row(1, 5, 300), row(2, 20, 350), row(3, 30, 380), row(4, 70, 390)], { algorithm: 'ppo', seed: 1, stop, config: { env: 'CartPole-v1' } });
+    const out = path.join(root, 'cmp.svg');
+    const lines = await runPlot([a, b, '--out', out]);
+    assert.deepEqual(lines, [`wrote ${out} (2 runs, 7 iterations)`]);
+    const svg = readFileSync(out, 'utf8');
+    assert.equal(pathPoints(svg, 'cmp-a').length + pathPoints(svg, 'cmp-b').length, 3 + 4, 'the reward line of each run, a point per iteration');
+    for (const name of ['cmp-a', 'cmp-b']) assert.equal(svg.match(new RegExp(`<path class="line" data-label="${name}"`, 'g'))?.length, 2, `${name}: a reward and a throughput line`);
+    assert.match(svg, /<line class="hline" data-label="target 75"[^>]*stroke-dasharray/);
+    assert.doesNotMatch(svg, /class="band"/, 'no min–max band when comparing runs');
+    // --target overrides the runs' own.
+    await runPlot([a, b, '--out', out, '--target', '50']);
+    assert.match(readFileSync(out, 'utf8'), /data-label="target 50"/);
+    // Tick labels of one axis share a unit.
+    assert.deepEqual(formatTicks([0, 5000, 10000, 15000]), ['0', '5k', '10k', '15k']);
+    assert.deepEqual(formatTicks([-100, 0, 100]), ['-100', '0', '100']);
+  });
+
   test('draws the reward panel (mean line, min–max band) and the throughput panel, titled from config.json', async () => {
     const dir = runDir('ppo-run', [row(1, null, 400), row(2, 20, 500), row(3, 35, 450), row(4, 60, 520), row(5, 90, 510)], {
       algorithm: 'ppo',

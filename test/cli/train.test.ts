@@ -14,6 +14,8 @@ import { train } from '../../src/cli/train.js';
 import { PlanError } from '../../src/ir/errors.js';
 import { makeEnv } from '../../src/rl/envs/index.js';
 import { createActorCriticPolicy } from '../../src/rl/policy/index.js';
+import type { WorkerState } from '../../src/rl/worker-api.js';
+import { readCheckpoint } from '../../src/trainer/checkpoint.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rlflow-train-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,12 +34,6 @@ async function runTrain(args: string[]): Promise<{ code: number; lines: string[]
   const status: string[] = [];
   const code = await train(args, (l) => lines.push(l), (s) => status.push(s));
   return { code, lines, status };
-}
-
-function decodeFloats(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  assert.equal(bytes.length % 4, 0);
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
 const RESULT_KEYS = [
@@ -101,23 +97,18 @@ describe('rlflow train', () => {
     assert.equal(saved.config['clipParam'], 0.2, 'from the tuned example');
     assert.equal(saved.config['klTarget'], 0.01, 'a default');
 
-    // checkpoint.json: the learner's weights and optimizer state as base64 Float32 arrays, and counters.
-    const ckpt = JSON.parse(readFileSync(path.join(out, 'checkpoint.json'), 'utf8')) as {
-      algorithm: string;
-      env: string;
-      timesteps: number;
-      iteration: number;
-      counters: Record<string, number>;
-      policy: { weights: string[]; optimizer: string[]; extra: Record<string, number> };
-      filter: unknown;
-      globalVars: { timestep: number };
-    };
+    // checkpoint.json (versioned): every actor's state and the driver's, typed arrays as tagged arrays.
+    const ckpt = readCheckpoint(out);
+    assert.equal(ckpt.format, 'rlflow-checkpoint');
+    assert.equal(ckpt.version, 1);
     assert.equal(ckpt.algorithm, 'ppo');
     assert.equal(ckpt.env, 'CartPole-v1');
     assert.equal(ckpt.timesteps, 64);
     assert.equal(ckpt.iteration, 2);
-    assert.equal(ckpt.counters['num_steps_sampled'], 64);
-    assert.equal(ckpt.counters['num_steps_trained'], 64);
+    assert.equal(ckpt.driver.metrics.counters['num_steps_sampled'], 64);
+    assert.equal(ckpt.driver.metrics.counters['num_steps_trained'], 64);
+    const learner = ckpt.actors['learner']![0] as WorkerState;
+    const worker = ckpt.actors['workers']![0] as WorkerState;
     const env = makeEnv('CartPole-v1');
     const policy = await createActorCriticPolicy(env.observationSpace, env.actionSpace, {
       hidden: [8],
@@ -129,23 +120,32 @@ describe('rlflow train', () => {
     }, 0);
     try {
       const expected = policy.getWeights().map((w) => w.length);
-      const weights = ckpt.policy.weights.map(decodeFloats);
+      const weights = learner.policy.weights;
+      assert.ok(weights.every((w) => w instanceof Float32Array), 'weights come back as Float32Arrays');
       assert.deepEqual(weights.map((w) => w.length), expected, 'one array per weight, of the right length');
       for (const w of weights) assert.ok(w.every(Number.isFinite));
       const total = expected.reduce((a, b) => a + b, 0);
-      assert.deepEqual(ckpt.policy.optimizer.map((o) => decodeFloats(o).length), [total, total], 'Adam m and v');
+      assert.deepEqual(learner.policy.optimizer.map((o) => o.length), [total, total], 'Adam m and v');
     } finally {
       policy.dispose();
     }
-    assert.equal(typeof ckpt.policy.extra['klCoeff'], 'number');
-    assert.equal(ckpt.policy.extra['adamStep'], 2 * 2 * 2, '2 iterations × 2 epochs × 2 minibatches');
+    assert.equal(typeof learner.policy.extra['klCoeff'], 'number');
+    assert.equal(learner.policy.extra['adamStep'], 2 * 2 * 2, '2 iterations × 2 epochs × 2 minibatches');
     // The observation filter that normalized the samples (MeanStdFilter, from the tuned example): a
-    // rollout worker's, which saw 2 initial observations and one per step (the learner sees none).
-    const filter = ckpt.filter as { kind: string; dim: number; rs: { n: number } };
+    // rollout worker's, which saw 2 initial observations and one per step; its arrays are JSON arrays.
+    const filter = worker.filter as { kind: string; dim: number; rs: { n: number; mean: Float64Array } };
     assert.equal(filter.kind, 'MeanStdFilter');
     assert.equal(filter.dim, 4);
     assert.equal(filter.rs.n, 2 + 64);
-    assert.deepEqual(ckpt.globalVars, { timestep: 64 }, 'env steps sampled at the last weight broadcast');
+    assert.ok(filter.rs.mean instanceof Float64Array);
+    assert.match(readFileSync(path.join(out, 'checkpoint.json'), 'utf8'), /"mean":\{"\$typed":"Float64Array","values":\[/);
+    assert.deepEqual(worker.globalVars, { timestep: 64 }, 'env steps sampled at the last weight broadcast');
+    // progress.csv: one row per iteration, flattened keys.
+    const csv = readFileSync(path.join(out, 'progress.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 3);
+    assert.ok(csv[0]!.split(',').includes('timers/sample_time_ms'), csv[0]);
+    assert.ok(csv[0]!.split(',').includes('timesteps_this_iter'));
+    assert.deepEqual(progress.map((r) => r['timesteps_this_iter']), [32, 32], 'timesteps_this_iter: env steps sampled in the iteration');
 
     // The local backend is deterministic: the same seed gives the same learning curve.
     const again = path.join(dir, 'run-again');
@@ -153,6 +153,28 @@ describe('rlflow train', () => {
     const strip = (r: Record<string, unknown>) => [r['timesteps_total'], r['episode_reward_mean'], r['episodes_total'], (r['info'] as Record<string, unknown>)['learner']];
     const progress2 = readFileSync(path.join(again, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(progress2.map(strip), progress.map(strip));
+  });
+
+  test('resume: a run stopped at iteration 2 and resumed to 4 is bit-identical to an uninterrupted one (local)', async () => {
+    const config = writeJson('resume.json', TINY);
+    const base = ['ppo', '--env', 'CartPole-v1', '--backend', 'local', '--seed', '3', '--config', config, '--stop-reward', '1e9', '--quiet'];
+    const full = path.join(dir, 'full');
+    const part = path.join(dir, 'part');
+    assert.equal((await runTrain([...base, '--out', full, '--stop-iters', '4'])).code, 0);
+    assert.equal((await runTrain([...base, '--out', part, '--stop-iters', '2'])).code, 0);
+    // Reusing a run directory is refused without --resume or --force.
+    await assert.rejects(runTrain([...base, '--out', part, '--stop-iters', '4']), (e: unknown) => e instanceof UsageError && /--resume .*--force/.test(e.message));
+    const resumed = await runTrain(['--resume', part, '--stop-iters', '4', '--quiet']);
+    assert.equal(resumed.code, 0);
+    assert.ok(resumed.lines.some((l) => /resumed from .* at iteration 2/.test(l)), resumed.lines.join('\n'));
+    const a = readCheckpoint(full);
+    const b = readCheckpoint(part);
+    assert.equal(b.iteration, 4);
+    assert.deepEqual(b.actors, a.actors, 'every actor state (weights, optimizer, filters, RNG, envs) identical');
+    assert.deepEqual(b.driver.metrics.counters, a.driver.metrics.counters);
+    const rows = (d: string) => readFileSync(path.join(d, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const strip = (r: Record<string, unknown>) => [r['training_iteration'], r['timesteps_total'], r['episode_reward_mean'], r['episodes_total'], (r['info'] as Record<string, unknown>)['learner']];
+    assert.deepEqual(rows(part).map(strip), rows(full).map(strip));
   });
 
   test('usage errors: unknown algorithm, missing algorithm, bad options', async () => {
@@ -176,7 +198,7 @@ describe('rlflow train', () => {
   test('an invalid config key is an error naming the key; nothing is written', async () => {
     const out = path.join(dir, 'never');
     const unknown = writeJson('unknown-key.json', { sgdMinibatchSiz: 64 });
-    await assert.rejects(runTrain(['ppo', '--config', unknown, '--out', out]), (e: unknown) => e instanceof PlanError && /unknown key\(s\) 'sgdMinibatchSiz'/.test(e.message));
+    await assert.rejects(runTrain(['ppo', '--config', unknown, '--out', out]), (e: unknown) => e instanceof PlanError && /unknown key 'sgdMinibatchSiz' \(did you mean 'sgdMinibatchSize'\?\)/.test(e.message));
     const negative = writeJson('negative.json', { numSgdIter: -3 });
     await assert.rejects(runTrain(['ppo', '--config', negative, '--out', out]), (e: unknown) => e instanceof PlanError && /'numSgdIter'/.test(e.message));
     await assert.rejects(runTrain(['a2c', '--workers', '0', '--out', out]), (e: unknown) => e instanceof UsageError && /--workers must be an integer >= 1/.test(e.message));

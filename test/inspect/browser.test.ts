@@ -1,12 +1,13 @@
 /**
- * The HTML view in a real headless browser (Debian's chromium through playwright-core): PPO's page
+ * The HTML view in a real headless browser (chromium through playwright-core): PPO's page
  * loads from file:// with no console errors and no network, draws every node of the optimized graph,
  * shows a clicked node's kind and source location, and switches to the original graph; a plan with a
  * fused node shows the fused node's members with their sources. Saves test-artifacts/inspect-ppo.png
  * (and, with RLFLOW_UPDATE_DOCS_IMAGES=1, the docs picture docs/images/inspect-ppo.png).
  *
- * Needs chromium: `apt-get install chromium`, or RLFLOW_CHROMIUM=/path/to/chrome. RLFLOW_SKIP_BROWSER=1
- * skips this file; without either, a missing browser is a failure (so CI cannot silently not test it).
+ * Browser: RLFLOW_CHROMIUM=/path/to/chrome, a system chromium on the PATH, else the Chromium shipped in
+ * the `@sparticuz/chromium` dev dependency (Node and npm only). RLFLOW_SKIP_BROWSER=1 skips this file;
+ * otherwise a missing browser is a failure (so CI cannot silently not test it).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,20 +25,38 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const PLAN_FILE = fileURLToPath(new URL('../fixtures/plan-files/counter-plan.ts', import.meta.url));
 const skip = process.env.RLFLOW_SKIP_BROWSER === '1' ? 'RLFLOW_SKIP_BROWSER=1' : false;
 
-/** The chromium to drive: $RLFLOW_CHROMIUM, else the first of the usual names on the PATH. */
-function findChromium(): string {
+/** A browser to drive and the flags it needs. */
+interface ChromiumLaunch {
+  readonly executablePath: string;
+  readonly args: string[];
+}
+
+/**
+ * The chromium to drive: $RLFLOW_CHROMIUM, else the first of the usual names on the PATH, else the
+ * headless Chromium that the `@sparticuz/chromium` dev dependency ships inside its npm package (so a
+ * machine with only Node and npm runs this test; it unpacks into the temp dir on first use).
+ */
+async function findChromium(): Promise<ChromiumLaunch> {
   const configured = process.env.RLFLOW_CHROMIUM;
   if (configured) {
     assert.ok(existsSync(configured), `RLFLOW_CHROMIUM=${configured} does not exist`);
-    return configured;
+    return { executablePath: configured, args: ['--no-sandbox'] };
   }
   for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
     const found = spawnSync('which', [name], { encoding: 'utf8' });
-    if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
+    if (found.status === 0 && found.stdout.trim()) return { executablePath: found.stdout.trim(), args: ['--no-sandbox'] };
   }
-  assert.fail(
-    'no chromium found for the HTML inspector test: install it (sudo apt-get install -y chromium), or set RLFLOW_CHROMIUM=/path/to/chromium; RLFLOW_SKIP_BROWSER=1 skips this test',
-  );
+  let packaged: typeof import('@sparticuz/chromium').default;
+  try {
+    packaged = (await import('@sparticuz/chromium')).default;
+  } catch (e) {
+    assert.fail(
+      `no chromium found for the HTML inspector test (${(e as Error).message.split('\n')[0]}): run npm install (the @sparticuz/chromium dev dependency), install one (sudo apt-get install -y chromium), or set RLFLOW_CHROMIUM=/path/to/chromium; RLFLOW_SKIP_BROWSER=1 skips this test`,
+    );
+  }
+  // NOTE: its default flags include --single-process, made for one-page serverless runs; this test
+  // opens several pages, which is steadier with chromium's normal process model.
+  return { executablePath: await packaged.executablePath(), args: packaged.args.filter((a) => a !== '--single-process') };
 }
 
 /** Runs `rlflow inspect` in-process and returns what it wrote to `--out`. */
@@ -77,7 +96,8 @@ const ids = (json: InspectJson['original']): string[] => json.nodes.map((n) => n
 describe('rlflow inspect --format html in a browser', { skip }, () => {
   let browser: Browser | undefined;
   before(async () => {
-    browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox'], headless: true });
+    const found = await findChromium();
+    browser = await chromium.launch({ executablePath: found.executablePath, args: found.args, headless: true });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   after(async () => {

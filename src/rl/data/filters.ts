@@ -30,6 +30,7 @@ export interface MeanStdFilterOptions {
   readonly clip?: number | null;
 }
 
+/** An observation filter as plain data (broadcast to workers, saved in checkpoints). */
 export type FilterState =
   | { readonly kind: 'NoFilter'; readonly dim: number }
   | {
@@ -44,6 +45,7 @@ export type FilterState =
       readonly buffer: RunningStatState;
     };
 
+/** The observation filters: none, or running mean/std normalization. */
 export type FilterKind = FilterState['kind'];
 
 /** An observation filter held by a rollout worker (or the learner, as the master copy). */

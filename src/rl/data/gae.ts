@@ -16,6 +16,7 @@ import { SampleBatchError } from './errors.js';
 import { mapPolicyBatches } from './multi-agent.js';
 import { SB, type AnyBatch, type Column, type SampleBatch } from './sample-batch.js';
 
+/** How `postprocessAdvantages` computes advantages and value targets. */
 export interface AdvantageOptions {
   /** Discount factor γ in [0, 1]. */
   readonly gamma: number;

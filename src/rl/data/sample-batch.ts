@@ -27,6 +27,7 @@ export const SB = {
   BOOTSTRAP_VALUE: 'bootstrapValue',
 } as const;
 
+/** `SampleBatch`: columns of equal length (typed arrays, one row per env step), plain data that crosses processes as binary. */
 export interface SampleBatch {
   /** Number of rows (env steps, or agent steps for one policy's batch). */
   readonly count: number;
@@ -42,8 +43,10 @@ export interface MultiAgentBatch {
   readonly count: number;
 }
 
+/** A single-agent or a multi-agent batch. */
 export type AnyBatch = SampleBatch | MultiAgentBatch;
 
+/** Whether a batch is a `MultiAgentBatch`. */
 export function isMultiAgentBatch(b: AnyBatch): b is MultiAgentBatch {
   return (b as MultiAgentBatch).kind === 'multi-agent';
 }

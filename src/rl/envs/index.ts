@@ -14,3 +14,5 @@ export { UnknownEnvError, envSpec, listEnvs, loadEnv, makeEnv, registerEnv, unre
 export type { EnvRef, EnvSpec, RegisterEnvOptions } from './registry.js';
 export { SyncVectorEnv, createVectorEnv } from './vector-env.js';
 export type { VectorEnvOptions } from './vector-env.js';
+export { EnvCheckError, checkEnv } from './check-env.js';
+export type { CheckEnvOptions } from './check-env.js';

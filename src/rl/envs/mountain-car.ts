@@ -77,6 +77,7 @@ abstract class MountainCarBase extends InPlaceEnvBase {
   }
 }
 
+/** MountainCar-v0, from Gymnasium's equations (three discrete actions). */
 export class MountainCarEnv extends MountainCarBase {
   readonly id = 'MountainCar-v0';
   /** 0: accelerate left, 1: don't accelerate, 2: accelerate right. */
@@ -106,6 +107,7 @@ export class MountainCarEnv extends MountainCarBase {
   }
 }
 
+/** MountainCarContinuous-v0, from Gymnasium's equations (continuous force). */
 export class MountainCarContinuousEnv extends MountainCarBase {
   readonly id = 'MountainCarContinuous-v0';
   /** The force, clipped to [−1, 1] by the environment. */

@@ -9,6 +9,8 @@
  * that registers it: `registerEnv(id, factory, { module: import.meta.url })` returns an `EnvRef`
  * (plain data) that carries that module, and `loadEnv(ref)` imports it before making the env.
  */
+import { didYouMean } from '../../ir/did-you-mean.js';
+import { importModule } from '../../user-modules/index.js';
 import { AcrobotEnv } from './acrobot.js';
 import { CartPoleEnv } from './cartpole.js';
 import { TimeLimit, asInPlaceEnv } from './in-place.js';
@@ -27,6 +29,7 @@ export interface EnvSpec {
   readonly module: string | undefined;
 }
 
+/** Options of `registerEnv`: episode limit, reward threshold, the registering module. */
 export interface RegisterEnvOptions {
   /** Truncate episodes after this many steps (Gymnasium's `max_episode_steps`); config `maxEpisodeSteps` overrides it. */
   readonly maxEpisodeSteps?: number;
@@ -50,7 +53,8 @@ export class UnknownEnvError extends Error {
     readonly id: string,
     readonly registered: readonly string[],
   ) {
-    super(`Unknown environment id "${id}". Registered ids: ${registered.join(', ')}. Register your own with registerEnv(id, factory).`);
+    const guess = didYouMean(id, registered);
+    super(`Unknown environment id "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}. Registered ids: ${registered.join(', ')}. Register your own with registerEnv(id, factory).`);
   }
 }
 
@@ -129,7 +133,8 @@ export function makeEnv(id: string, config: Readonly<Record<string, unknown>> = 
  */
 export async function loadEnv(ref: string | EnvRef, config: Readonly<Record<string, unknown>> = {}): Promise<InPlaceEnv> {
   const { id, module } = typeof ref === 'string' ? { id: ref, module: undefined } : ref;
-  if (!registry.has(id) && module !== undefined) await import(module);
+  // A `.ts` env module loads through tsx when it is installed (runtime/user-modules.ts), also in workers.
+  if (!registry.has(id) && module !== undefined) await importModule(module);
   return makeEnv(id, config);
 }
 

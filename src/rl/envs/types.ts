@@ -12,21 +12,25 @@ export interface BoxSpace {
   readonly high: Float32Array;
 }
 
+/** The integers 0 … n−1 (Gymnasium's `Discrete`). */
 export interface DiscreteSpace {
   readonly kind: 'discrete';
   readonly n: number;
 }
 
+/** An observation or action space. */
 export type Space = BoxSpace | DiscreteSpace;
 
 /** An action: an integer for Discrete spaces, a vector for Box spaces. */
 export type Action = number | Float32Array;
 
+/** What `Env.reset` returns: the first observation and an info object. */
 export interface ResetResult {
   readonly observation: Float32Array;
   readonly info: Record<string, unknown>;
 }
 
+/** What `Env.step` returns (Gymnasium's five-tuple as an object). */
 export interface StepResult {
   readonly observation: Float32Array;
   readonly reward: number;

@@ -11,6 +11,7 @@ import { makeEnv } from './registry.js';
 import { actionDim } from './spaces.js';
 import type { BoxSpace, EnvFactory, InPlaceEnv, Space, VectorEnv } from './types.js';
 
+/** Options of `createVectorEnv`. */
 export interface VectorEnvOptions {
   /** Number of copies (0 is allowed: spaces only, as on a learner that never samples). */
   readonly num: number;

@@ -13,6 +13,7 @@ import { concatAndCount, countSampledSteps, recordGradients } from './stages/rol
 
 export { countSampledSteps };
 
+/** How `parallelRollouts` collects samples: a barrier over all workers, or in completion order. */
 export type RolloutMode = 'bulkSync' | 'async';
 
 /**

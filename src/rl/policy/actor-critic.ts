@@ -39,6 +39,7 @@ import {
 import { loadTf, type Tf, type TfDevice } from './tf-backend.js';
 import type { ActionBatch, LearnerStats, Policy, PolicyConfig, PolicyState } from './types.js';
 
+/** Where the policy's kernels run and how it is built (see `createActorCriticPolicy`). */
 export interface ActorCriticOptions {
   /** The TF.js namespace (default: `await loadTf({ device })`). */
   readonly tf?: Tf;
@@ -119,6 +120,7 @@ function explainedVariance(errVar: number, targetVar: number): number {
   return Math.max(-1, 1 - errVar / targetVar);
 }
 
+/** The MLP actor-critic policy on TensorFlow.js (policy and value heads, PG/A2C/PPO losses, Adam); make one with `createActorCriticPolicy`. */
 export class ActorCriticPolicy implements Policy {
   readonly dist: ActionDistribution;
   readonly obsDim: number;

@@ -19,6 +19,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 /** Entropy of a unit normal: ½·log(2πe). */
 const HALF_LOG_2PIE = 0.5 * (LOG_2PI + 1);
 
+/** An action distribution over a batch of rows (built from the policy's distribution inputs): sampling, log-probabilities, entropy and KL. */
 export interface ActionDistribution {
   readonly kind: 'categorical' | 'diagGaussian';
   /** Distribution-input values per row (k logits, or 2·d for mean and log-std). */
@@ -40,6 +41,7 @@ export interface ActionDistribution {
 // ---------------------------------------------------------------------------------------------------
 // Categorical
 
+/** A categorical distribution over Discrete actions, from logits. */
 export class Categorical implements ActionDistribution {
   readonly kind = 'categorical';
   readonly inputWidth: number;
@@ -185,6 +187,7 @@ export const categoricalTf = {
 // ---------------------------------------------------------------------------------------------------
 // Diagonal Gaussian
 
+/** A diagonal Gaussian over Box actions, from means and log standard deviations. */
 export class DiagGaussian implements ActionDistribution {
   readonly kind = 'diagGaussian';
   readonly inputWidth: number;

@@ -9,6 +9,7 @@ import { minibatches } from '../data/batch.js';
 import type { SampleBatch } from '../data/sample-batch.js';
 import type { LearnerStats, Policy } from './types.js';
 
+/** Options of `sgdEpochs`. */
 export interface SgdEpochsOptions {
   readonly numSgdIter: number;
   /** Rows per minibatch; 0 (or at least the batch size) = one step on the whole batch per epoch. */

@@ -26,11 +26,13 @@ import type * as TfModule from '@tensorflow/tfjs';
 /** The TensorFlow.js namespace (`@tensorflow/tfjs`'s API; tfjs-node re-exports the same API). */
 export type Tf = typeof TfModule;
 
+/** Which TensorFlow.js backend to load (`RLFLOW_TF_BACKEND`). */
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 
 /** Where the caller's kernels must run (`ActorContext.device`). */
 export type TfDevice = 'cpu' | 'gpu';
 
+/** Options of `loadTf`. */
 export interface LoadTfOptions {
   /**
    * Which backend to load (default: `RLFLOW_TF_BACKEND` from the environment, else `'auto'`).
@@ -48,6 +50,7 @@ export interface LoadTfOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** What `loadTf()` loaded (`backendInfo()`). */
 export interface BackendInfo {
   /** `tf.getBackend()`: `'tensorflow'` (tfjs-node), `'wasm'` or `'cpu'`. */
   readonly name: string;

@@ -24,6 +24,7 @@ export interface PolicyConfig {
   readonly loss: LossConfig;
 }
 
+/** The loss a policy trains with, and its coefficients. */
 export type LossConfig =
   | { readonly kind: 'pg' }
   | { readonly kind: 'a2c'; readonly vfLossCoeff: number; readonly entropyCoeff: number }
@@ -50,6 +51,7 @@ export interface ActionBatch {
 /** Learner statistics averaged over the minibatch steps of one update (RLlib's learner_stats). */
 export type LearnerStats = Readonly<Record<string, number>>;
 
+/** A policy's state as plain data: weights, optimizer state, loss state. */
 export interface PolicyState {
   readonly weights: Float32Array[];
   readonly optimizer: Float32Array[];
@@ -57,6 +59,7 @@ export interface PolicyState {
   readonly extra: Readonly<Record<string, number>>;
 }
 
+/** A policy: batched inference, value estimates, learning steps, weights and state as plain arrays. */
 export interface Policy {
   readonly observationSpace: Space;
   readonly actionSpace: Space;

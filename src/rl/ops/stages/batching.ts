@@ -7,7 +7,7 @@ import { actorStageFactory } from '../../../dsl/define.js';
 import type { StageContext } from '../../../ir/contract.js';
 import { agentSteps, concatSamples, isMultiAgentBatch, selectPolicies, standardizeFields as standardize } from '../../data/index.js';
 import type { AnyBatch } from '../../data/sample-batch.js';
-import { SAMPLE_TIMER } from '../internal.js';
+import { SAMPLE_TIMER, samplingStart } from '../internal.js';
 
 /** Settings of `concatBatches`. */
 export interface ConcatOptions {
@@ -37,7 +37,9 @@ export const concatBatches = actorStageFactory(
       if (size < options.minBatchSize) return [];
       const out = concatSamples(buffer);
       const now = performance.now();
-      ctx.metrics.timer(SAMPLE_TIMER).push(now - lastEmit, size);
+      // Sampling only: from the end of the previous train step or report (markSamplingStart), not learning.
+      const since = Math.max(lastEmit, samplingStart(ctx.metrics) ?? lastEmit);
+      ctx.metrics.timer(SAMPLE_TIMER).push(now - since, size);
       lastEmit = now;
       buffer = [];
       size = 0;

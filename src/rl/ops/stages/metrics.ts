@@ -8,7 +8,7 @@ import { actorStageFactory } from '../../../dsl/define.js';
 import { FAULT_COUNTERS, type StageContext } from '../../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../../data/filters.js';
 import type { EpisodeMetrics } from '../../worker-api.js';
-import { AGENT_STEPS_SAMPLED, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER } from '../internal.js';
+import { AGENT_STEPS_SAMPLED, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, markSamplingStart } from '../internal.js';
 
 /** The result dict of one training iteration (RLlib 1.8 key names). */
 export interface ResultDict {
@@ -92,8 +92,9 @@ export const collectMetrics = actorStageFactory(
   import.meta.url,
   function collectMetrics(options: CollectMetricsOptions) {
     const window = options.metricsSmoothingEpisodes;
-    const started = performance.now();
-    let iterStart = started;
+    // Wall-clock marks are per process, never checkpointed: the first iteration starts when the run
+    // asked for its first output (not when the plan was built, before compiling and starting actors).
+    let iterStart: number | undefined;
     return async (_item: unknown, ctx: StageContext): Promise<ResultDict> => {
       const fresh = ((await ctx.callAll(options.workers, 'getMetrics')) as EpisodeMetrics[][]).flat();
       const history = ctx.state.get<EpisodeMetrics[]>('history') ?? [];
@@ -104,6 +105,9 @@ export const collectMetrics = actorStageFactory(
       const iteration = (ctx.state.get<number>('iteration') ?? 0) + 1;
       const stepsAtIterStart = ctx.state.get<number>('stepsAtIterStart') ?? 0;
       const now = performance.now();
+      const seconds = (now - (iterStart ?? ctx.metrics.startedAt ?? now)) / 1000;
+      // time_total_s goes on from the checkpointed total in a resumed run.
+      const timeTotalS = (ctx.state.get<number>('timeTotalS') ?? 0) + seconds;
       const sampled = ctx.metrics.get(STEPS_SAMPLED);
       const timers: Record<string, number> = {};
       for (const [name, timer] of ctx.metrics.timers) {
@@ -120,14 +124,14 @@ export const collectMetrics = actorStageFactory(
         episodes_this_iter: fresh.length,
         episodes_total: episodesTotal,
         timesteps_total: sampled,
-        timesteps_this_iter: ctx.metrics.get(STEPS_TRAINED_THIS_ITER),
+        timesteps_this_iter: sampled - stepsAtIterStart,
         agent_timesteps_total: ctx.metrics.get(AGENT_STEPS_SAMPLED),
         num_healthy_workers: ctx.actors(options.workers).length,
         num_actor_restarts: ctx.metrics.get(FAULT_COUNTERS.restarts),
         training_iteration: iteration,
-        time_this_iter_s: (now - iterStart) / 1000,
-        time_total_s: (now - started) / 1000,
-        env_steps_per_s: (sampled - stepsAtIterStart) / Math.max(1e-9, (now - iterStart) / 1000),
+        time_this_iter_s: seconds,
+        time_total_s: timeTotalS,
+        env_steps_per_s: (sampled - stepsAtIterStart) / Math.max(1e-9, seconds),
         timers,
         info: { ...structuredClone(ctx.metrics.info), [LEARNER_INFO]: structuredClone(ctx.metrics.info[LEARNER_INFO] ?? {}), ...Object.fromEntries(ctx.metrics.counters), [STEPS_TRAINED]: ctx.metrics.get(STEPS_TRAINED) },
         hist_stats: { episode_reward: rewards, episode_lengths: lengths },
@@ -136,6 +140,8 @@ export const collectMetrics = actorStageFactory(
       ctx.state.set('history', episodes.slice(-window));
       ctx.state.set('episodesTotal', episodesTotal);
       ctx.state.set('iteration', iteration);
+      ctx.state.set('timeTotalS', timeTotalS);
+      markSamplingStart(ctx.metrics);
       ctx.state.set('stepsAtIterStart', sampled);
       iterStart = now;
       return result;

@@ -10,7 +10,7 @@ import { PlanError } from '../../../ir/errors.js';
 import type { SampleBatch } from '../../data/sample-batch.js';
 import type { LearnerStats } from '../../policy/types.js';
 import type { GlobalVars, GradientsResult, LearnResult, SgdOptions } from '../../worker-api.js';
-import { APPLY_GRADS_TIMER, COMPUTE_GRADS_TIMER, DEFAULT_POLICY, LEARN_TIMER, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, UPDATE_TIMER } from '../internal.js';
+import { APPLY_GRADS_TIMER, COMPUTE_GRADS_TIMER, DEFAULT_POLICY, LEARN_TIMER, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, UPDATE_TIMER, markSamplingStart } from '../internal.js';
 
 /** What a training step emits: how many steps it trained on and the learner statistics. */
 export interface TrainResult {
@@ -82,6 +82,7 @@ export const recordUpdate = actorStage(
   import.meta.url,
   function recordUpdate(update: WeightsUpdate, ctx: StageContext): TrainResult {
     ctx.metrics.timer(UPDATE_TIMER).push(performance.now() - update.startedMs);
+    markSamplingStart(ctx.metrics);
     return { count: update.count, stats: update.stats };
   },
   { out: 'TrainResult' },
