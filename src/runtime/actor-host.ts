@@ -70,6 +70,12 @@ interface Program {
   readonly processors: Processor[];
   sourceDone: boolean;
   flushed: boolean;
+  /**
+   * A stage's error held back so the items produced before it in the same batched reply reach the
+   * driver first; it is thrown at the next pull (errors are part of the semantics: the items delivered
+   * before a failure do not depend on the `batch` pass).
+   */
+  failure?: { readonly error: unknown };
 }
 
 /**
@@ -217,8 +223,24 @@ export class ActorHost {
   private async pull(id: string, batchMs: number): Promise<PullReply> {
     const p = this.program(id);
     if (!p.source) throw new Error(`program '${id}' has no source`);
+    if (p.failure) {
+      const { error } = p.failure;
+      p.failure = undefined;
+      throw error;
+    }
     const start = this.clock.now();
     const items: unknown[] = [];
+    try {
+      return await this.fill(p, items, batchMs, start);
+    } catch (e) {
+      if (items.length === 0) throw e;
+      p.failure = { error: e };
+      return { items, done: false };
+    }
+  }
+
+  /** `pull`'s loop: appends to `items` as it goes, so a failure keeps what came before it. */
+  private async fill(p: Program, items: unknown[], batchMs: number, start: number): Promise<PullReply> {
     let consumed = 0;
     for (;;) {
       if (items.length === 0 && consumed >= MAX_EMPTY_PULL) return { items, done: false };
@@ -233,13 +255,13 @@ export class ActorHost {
         p.sourceDone = true;
         continue;
       }
-      const r = await p.source.next();
+      const r = await p.source!.next();
       if (r.done) {
         p.sourceDone = true;
         continue;
       }
       consumed++;
-      items.push(...(await pushThrough(p.processors, [r.value])));
+      for (const out of await pushThrough(p.processors, [r.value])) items.push(out);
       if (items.length > 0 && (batchMs <= 0 || this.clock.now() - start >= batchMs || items.length >= MAX_REPLY_ITEMS)) return { items, done: false };
     }
   }
@@ -251,8 +273,24 @@ export class ActorHost {
    */
   private async apply(id: string, items: unknown[], finish: boolean): Promise<PullReply> {
     const p = this.program(id);
+    if (p.failure) {
+      const { error } = p.failure;
+      p.failure = undefined;
+      throw error;
+    }
     if (p.flushed) return { items: [], done: true };
-    const out = await pushThrough(p.processors, items);
+    // One item at a time, so a stage failing on the k-th item still delivers the outputs of the first
+    // k-1 (then fails the next call), whatever the number of items in one batched call.
+    const out: unknown[] = [];
+    for (const item of items) {
+      try {
+        for (const x of await pushThrough(p.processors, [item])) out.push(x);
+      } catch (e) {
+        if (out.length === 0) throw e;
+        p.failure = { error: e };
+        return { items: out, done: false };
+      }
+    }
     if (!finish && !p.processors.some((x) => x.finished)) return { items: out, done: false };
     p.flushed = true;
     return { items: [...out, ...(await finishThrough(p.processors))], done: true };

@@ -57,7 +57,9 @@ export class ShardReader {
         // A segment may end the shard early (a transform that returned); later ones are then flushed.
         const applied = (await this.rt.call(seg, this.actor, '$apply', [seg.id, items, done])) as PullReply;
         items = applied.items;
-        done ||= applied.done;
+        // A segment asked to finish says done unless it holds back a stage's error for the next
+        // call (after delivering the items before it): then the shard has not ended yet.
+        done = applied.done;
       }
       if (done) this.done = true;
       return { items, done };

@@ -126,6 +126,18 @@ suite('plan generator and model', () => {
     assert.deepStrictEqual(want.filter((f) => !seen.has(f)), []);
   });
 
+  test('at most 10% of the generated plans produce no output (they would pass trivially)', () => {
+    let empty = 0;
+    const runs = 1000;
+    fc.assert(
+      fc.property(planArbitrary(), (desc) => {
+        if (expected(desc).count === 0) empty++;
+      }),
+      { numRuns: runs, seed: 12 },
+    );
+    assert.ok(empty <= runs / 10, `${empty} of ${runs} plans produce nothing`);
+  });
+
   test('never regroups items downstream of gatherAsync', () => {
     fc.assert(
       fc.property(planArbitrary(), (desc) => {
