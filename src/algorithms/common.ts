@@ -9,6 +9,8 @@ import { PlanError } from '../ir/errors.js';
 import type { Stream } from '../dsl/stream.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { LossConfig, PolicyConfig } from '../rl/policy/types.js';
+import { AsyncLearner, type AsyncLearnerConfig } from '../rl/async-learner.js';
+import type { AsyncLearnerGroup } from '../rl/ops/async-learning.js';
 import { RolloutWorker } from '../rl/rollout-worker.js';
 import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
 
@@ -49,8 +51,31 @@ export function parseConfig<S extends z.ZodType>(algorithm: string, schema: S, i
 export const commonSchema = z.object(commonConfig);
 type Common = z.infer<typeof commonSchema>;
 
+type WorkerKeys = Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
+
 /** The rollout workers and the learner (one worker with no envs) of a run. */
-export function workerGroups(config: Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+  const worker = rolloutWorkerConfig(config, loss);
+  return {
+    // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
+    workers: actors(RolloutWorker, {
+      count: config.numWorkers,
+      args: [worker],
+      name: 'workers',
+      vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
+    }),
+    // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
+    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
+  };
+}
+
+/** The learner of IMPALA and APPO: a learner with its own loop behind a bounded queue (async-learner.ts). */
+export function asyncLearnerGroup(config: WorkerKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
+  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, loss), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
+}
+
+/** What every rollout worker (and learner) of a run is built from. */
+function rolloutWorkerConfig(config: WorkerKeys, loss: LossConfig): RolloutWorkerConfig {
   const policy: PolicyConfig = {
     hidden: config.hidden,
     activation: config.activation,
@@ -73,17 +98,7 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
     observationFilter: config.observationFilter,
     explore: config.explore,
   };
-  return {
-    // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
-    workers: actors(RolloutWorker, {
-      count: config.numWorkers,
-      args: [worker],
-      name: 'workers',
-      vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
-    }),
-    // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
-    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
-  };
+  return worker;
 }
 
 /** An algorithm as the CLI and the registry see it. */
