@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import type { Stream } from '../dsl/stream.js';
-import { concatBatches } from '../rl/ops/batching.js';
-import { learnAsync, updateTargetAndKL } from '../rl/ops/async-learning.js';
+import { concatBatchesWithSources, learnAsync, updateTargetAndKL } from '../rl/ops/async-learning.js';
 import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js';
 import { parallelRollouts } from '../rl/ops/rollouts.js';
 import { asyncLearnerGroup, parseConfig, workerGroups, type Algorithm } from './common.js';
@@ -36,7 +35,7 @@ export function appoPlan(config: AppoConfig): Stream<ResultDict> {
   const { workers } = workerGroups(config, loss);
   const objective = { kind: 'appo', vtrace: config.vtrace, rhoBar: config.vtraceClipRhoThreshold, pgRhoBar: config.vtraceClipPgRhoThreshold } as const;
   const learner = asyncLearnerGroup(config, loss, { objective, queueSize: config.learnerQueueSize, minibatchBufferSize: config.minibatchBufferSize, numSgdIter: config.numSgdIter });
-  const batches = parallelRollouts(workers, { mode: 'async', inFlight: config.maxSampleRequestsInFlightPerWorker }).combine(concatBatches(config.trainBatchSize));
+  const batches = parallelRollouts(workers, { mode: 'async', inFlight: config.maxSampleRequestsInFlightPerWorker }).combine(concatBatchesWithSources.with(config.trainBatchSize));
   const trained = learnAsync(batches, learner, { broadcastInterval: config.broadcastInterval })
     .forEach(updateTargetAndKL.with({ learner: learner.name, targetUpdateSteps: config.numSgdIter * config.minibatchBufferSize, useKlLoss: config.useKlLoss }));
   return standardMetricsReporting(trained, workers, config);

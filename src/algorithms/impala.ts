@@ -1,13 +1,12 @@
 /**
  * IMPALA (Espeholt et al. 2018): the workers sample asynchronously, several requests in flight each;
  * train batches queue up for a learner with its own loop that trains on them with the V-trace loss
- * while the workers keep sampling; new weights go back to the worker whose sample completed a batch.
+ * while the workers keep sampling; new weights go back to the workers whose samples are in a batch.
  * RLlib's plan (spec §3.1), without tree aggregation and replay.
  */
 import { z } from 'zod';
 import type { Stream } from '../dsl/stream.js';
-import { concatBatches } from '../rl/ops/batching.js';
-import { learnAsync } from '../rl/ops/async-learning.js';
+import { concatBatchesWithSources, learnAsync } from '../rl/ops/async-learning.js';
 import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js';
 import { parallelRollouts } from '../rl/ops/rollouts.js';
 import { asyncLearnerGroup, commonConfig, parseConfig, workerGroups, type Algorithm } from './common.js';
@@ -43,7 +42,7 @@ export function impalaPlan(config: ImpalaConfig): Stream<ResultDict> {
     minibatchBufferSize: config.minibatchBufferSize,
     numSgdIter: config.numSgdIter,
   });
-  const batches = parallelRollouts(workers, { mode: 'async', inFlight: config.maxSampleRequestsInFlightPerWorker }).combine(concatBatches(config.trainBatchSize));
+  const batches = parallelRollouts(workers, { mode: 'async', inFlight: config.maxSampleRequestsInFlightPerWorker }).combine(concatBatchesWithSources.with(config.trainBatchSize));
   return standardMetricsReporting(learnAsync(batches, learner, { broadcastInterval: config.broadcastInterval }), workers, config);
 }
 

@@ -10,7 +10,7 @@
  * V-trace or GAE advantages) and takes one gradient step of the policy's loss on it.
  */
 import { actorClass } from '../dsl/define.js';
-import type { ActorContext } from '../ir/contract.js';
+import type { ActorContext, ActorRef } from '../ir/contract.js';
 import { deriveSeed } from '../runtime/rng.js';
 import type { SampleBatch } from './data/sample-batch.js';
 import { LearnerLoop, type LearnerReply } from './learner/index.js';
@@ -36,8 +36,17 @@ export interface AsyncLearnerConfig {
   readonly numSgdIter: number;
 }
 
-/** What `learnerPut` answers: learner stats per finished step, and weights as arrays. */
-export type AsyncLearnerReply = LearnerReply<LearnerStats, Float32Array[]>;
+/**
+ * A train batch with the workers whose fragments it holds: they are the "source actors" the new
+ * weights go back to (a concatenated batch has several).
+ */
+export interface AsyncTrainBatch {
+  readonly batch: SampleBatch;
+  readonly sources: readonly ActorRef[];
+}
+
+/** What `learnerPut` answers: learner stats per finished step, weights as arrays, and the batch's sources. */
+export type AsyncLearnerReply = LearnerReply<LearnerStats, Float32Array[]> & { readonly sources: readonly ActorRef[] };
 
 function evaluating(policy: Policy): Policy & EvaluatingPolicy {
   if (typeof (policy as Partial<EvaluatingPolicy>).evaluate !== 'function') throw new Error('async learner: the policy cannot evaluate batches (needs an actor-critic policy)');
@@ -60,10 +69,13 @@ export class AsyncLearnerImpl extends RolloutWorkerImpl {
     });
   }
 
-  /** Queues a train batch for the learner (waiting while the queue is full) and answers with what finished. */
-  async learnerPut(batch: SampleBatch): Promise<AsyncLearnerReply> {
+  /**
+   * Queues a train batch for the learner (waiting while the queue is full) and answers with what
+   * finished since the last call; the batch's sources come back with the answer.
+   */
+  async learnerPut(item: AsyncTrainBatch): Promise<AsyncLearnerReply> {
     const policy = await this.ready();
-    return this.loop.put(batch, () => policy.getWeights());
+    return { ...(await this.loop.put(item.batch, () => policy.getWeights())), sources: item.sources };
   }
 
   /** APPO: copies the trained weights into the target network. */

@@ -3,23 +3,24 @@
  * learner actor (async-learner.ts), whose own loop trains while the workers sample; its answers carry
  * the learner steps finished since the last batch, which become the plan's training steps (RLlib's
  * Dequeue(L.outqueue) + record_steps_trained), and its new weights, which go back to the worker whose
- * sample completed the batch (RLlib's BroadcastUpdateLearnerWeights).
+ * samples the batch holds (RLlib's BroadcastUpdateLearnerWeights).
  *
- *   batches ──learnerPut──▶ reply ──broadcastLearnerWeights──▶ recordLearnerOutputs ──▶ TrainResult per step
- *                                        │ setWeights (fire-and-forget)
- *                                        ▼ source worker
+ *   fragments ──concatBatchesWithSources──▶ { batch, sources } ──learnerPut──▶ reply ──broadcastLearnerWeights──▶ recordLearnerOutputs ──▶ TrainResult per step
+ *                                                                                        │ setWeights (fire-and-forget)
+ *                                                                                        ▼ the batch's source workers
  *
  * Every driver-side stage is a stage definition with plain-data arguments; what two stages share
  * (the weights, the finished steps) travels in the reply.
  */
 import { actorStageFactory, type ActorGroup } from '../../dsl/define.js';
 import type { Stream } from '../../dsl/stream.js';
-import type { StageContext } from '../../ir/contract.js';
+import type { ActorRef, StageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
-import type { AsyncLearnerConfig, AsyncLearnerImpl, AsyncLearnerReply } from '../async-learner.js';
+import type { AsyncLearnerConfig, AsyncLearnerImpl, AsyncLearnerReply, AsyncTrainBatch } from '../async-learner.js';
+import { concatSamples } from '../data/batch.js';
 import type { SampleBatch } from '../data/sample-batch.js';
 import type { RolloutWorkerConfig } from '../worker-api.js';
-import { DEFAULT_POLICY, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER } from './internal.js';
+import { DEFAULT_POLICY, LEARNER_INFO, SAMPLE_TIMER, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER } from './internal.js';
 import { globalVars, type TrainResult } from './training.js';
 
 /** The async learner's actor group (one actor). */
@@ -42,11 +43,48 @@ function checkInterval(n: number): number {
 }
 
 /**
+ * ConcatBatches for the async learner: buffers fragments until they hold at least `minBatchSize` env
+ * steps, then emits their concatenation with the workers that sampled them (RLlib's ConcatBatches,
+ * whose batch only remembers the last fragment's worker). The `sample` timer records the time to
+ * assemble each train batch, with its steps as units.
+ */
+export const concatBatchesWithSources = actorStageFactory(
+  import.meta.url,
+  function concatBatchesWithSources(minBatchSize: number) {
+    if (!Number.isInteger(minBatchSize) || minBatchSize < 1) throw new PlanError(`concatBatchesWithSources needs a positive integer batch size, got ${minBatchSize}`);
+    let buffer: SampleBatch[] = [];
+    let sources = new Map<string, ActorRef>();
+    let size = 0;
+    let lastEmit: number | undefined;
+    return function concatBatchesWithSources(fragment: SampleBatch, ctx: StageContext): AsyncTrainBatch[] {
+      lastEmit ??= performance.now();
+      if (fragment.count === 0) return [];
+      buffer.push(fragment);
+      size += fragment.count;
+      const source = ctx.sourceActor;
+      if (source) sources.set(`${source.group}[${source.index}]`, source);
+      if (size < minBatchSize) return [];
+      const out = { batch: concatSamples(buffer), sources: [...sources.values()] };
+      const now = performance.now();
+      ctx.metrics.timer(SAMPLE_TIMER).push(now - lastEmit, size);
+      lastEmit = now;
+      buffer = [];
+      sources = new Map();
+      size = 0;
+      return [out];
+    };
+  },
+  { in: 'SampleBatch', out: 'AsyncTrainBatch' },
+);
+
+/**
  * RLlib's BroadcastUpdateLearnerWeights(broadcast_interval): once `broadcastInterval` replies went by
- * and the learner has new weights, they become the cached weights (`num_weight_broadcasts` += 1); the
- * source worker of each reply gets the cached weights (with the global vars) unless it already has
- * them. The call is fire-and-forget: a worker busy sampling never holds up the driver; a failure is
- * thrown at the next item.
+ * and the learner has new weights, they become the cached weights (`num_weight_broadcasts` += 1); every
+ * source worker of the reply's batch gets the cached weights (with the global vars) unless it already
+ * has them. RLlib sends them to the one worker whose fragment completed the batch; with a fixed
+ * completion order (the local backend) that starves the other workers of weights forever. The call is
+ * fire-and-forget: a worker busy sampling never holds up the driver; a failure is thrown at the next
+ * item.
  */
 export const broadcastLearnerWeights = actorStageFactory(
   import.meta.url,
@@ -66,13 +104,11 @@ export const broadcastLearnerWeights = actorStageFactory(
         since = 0;
         ctx.metrics.inc(WEIGHT_BROADCASTS);
       }
-      const source = ctx.sourceActor;
-      if (cached && source) {
+      for (const source of cached ? reply.sources : []) {
         const key = `${source.group}[${source.index}]`;
-        if (sent.get(key) !== cached.version) {
-          sent.set(key, cached.version);
-          ctx.call(source, 'setWeights', cached.values, globalVars(ctx.metrics)).catch((e: unknown) => (failure ??= e));
-        }
+        if (sent.get(key) === cached!.version) continue;
+        sent.set(key, cached!.version);
+        ctx.call(source, 'setWeights', cached!.values, globalVars(ctx.metrics)).catch((e: unknown) => (failure ??= e));
       }
       return reply;
     };
@@ -123,17 +159,17 @@ export const recordLearnerOutputs = actorStageFactory(
 
 /**
  * IMPALA's and APPO's learning: each train batch goes into the async learner's queue (waiting while
- * it is full: the plan's back-pressure point), new weights go to the batch's source worker every
+ * it is full: the plan's back-pressure point), new weights go to the batch's source workers every
  * `broadcastInterval` batches, and the stream carries one `TrainResult` per learner step.
  *
  * @example
- *   const batches = parallelRollouts(workers, { mode: 'async', inFlight: 2 }).combine(concatBatches(500));
+ *   const batches = parallelRollouts(workers, { mode: 'async', inFlight: 2 }).combine(concatBatchesWithSources.with(500));
  *   const trained = learnAsync(batches, learner, { broadcastInterval: 1 });
  */
-export function learnAsync(batches: Stream<SampleBatch>, learner: AsyncLearnerGroup, options: { readonly broadcastInterval: number }): Stream<TrainResult> {
+export function learnAsync(batches: Stream<AsyncTrainBatch>, learner: AsyncLearnerGroup, options: { readonly broadcastInterval: number }): Stream<TrainResult> {
   checkInterval(options.broadcastInterval);
   return batches
-    .callActor(learner, 'learnerPut', { keepSource: true, out: 'AsyncLearnerReply' })
+    .callActor(learner, 'learnerPut', { out: 'AsyncLearnerReply' })
     .forEach(broadcastLearnerWeights.with(options.broadcastInterval))
     .combine(recordLearnerOutputs.with());
 }
