@@ -91,6 +91,11 @@ export class UnknownKindError extends RlflowError {
   override name = 'UnknownKindError';
 }
 
+/** A node kind, operator or lowering registered a second time (two modules claim the same kind). */
+export class DuplicateRegistrationError extends RlflowError {
+  override name = 'DuplicateRegistrationError';
+}
+
 /** An actor-side stage or actor class that a worker process could not load. */
 export class StageLoadError extends RlflowError {
   override name = 'StageLoadError';
@@ -120,4 +125,9 @@ export class ActorCrashedError extends StageError {
 /** The plan cannot make progress: every branch waits and nothing is in flight. */
 export class PlanStuckError extends RlflowError {
   override name = 'PlanStuckError';
+}
+
+/** A multi-machine run cannot go ahead: no node answered, or a node runs different code than the driver. */
+export class ClusterError extends RlflowError {
+  override name = 'ClusterError';
 }

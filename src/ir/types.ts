@@ -80,6 +80,11 @@ export interface ActorGroupSpec {
   readonly device: Device;
   /** The device this group would rather run on (learners prefer `gpu`); the `place` pass decides. */
   readonly prefers?: Device;
+  /**
+   * Machine of each actor, by index, when the `place` pass spread the group over several machines
+   * (its `spread` option); `host` below is then the first actor's.
+   */
+  readonly hosts?: readonly string[];
   /** Machine the group runs on, chosen by the `place` pass (`local`: the driver's machine). */
   readonly host?: string;
   /** Work the `batch` pass may vectorize. */
@@ -111,6 +116,11 @@ export interface NodeAttributes {
   readonly placement: Placement;
   readonly stage?: StageBinding;
   readonly source?: SourceLocation;
+  /**
+   * The composite scopes (`stream.apply(name, …)`) the node was made in, outermost first; the node's
+   * name starts with them (`trainOneStep/callActor(learner.learnOnBatch)`). Absent at top level.
+   */
+  readonly scope?: readonly string[];
 }
 
 /** Attributes of an IR edge: which output port of the producer feeds which input port of the consumer. */

@@ -11,7 +11,7 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext, ActorRef } from '../ir/contract.js';
-import { deriveSeed } from '../runtime/rng.js';
+import { deriveSeed } from '../rng/index.js';
 import type { SampleBatch } from './data/sample-batch.js';
 import { LearnerLoop, type LearnerReply } from './learner/index.js';
 import { appoTrainBatch, impalaTrainBatch, type EvaluatingPolicy } from './policy/async-train-batch.js';

@@ -9,7 +9,7 @@ import { K } from '../ir/kinds.js';
 import { formatActor, type ActorContext, type ActorRef, type Clock } from '../ir/contract.js';
 import type { Device, StageRef } from '../ir/types.js';
 import { buildStageFunction, loadActorClass } from './loader.js';
-import { createRng } from './rng.js';
+import { createRng } from '../rng/index.js';
 import { createProcessor, finishThrough, pushThrough, type Processor } from './stage-processor.js';
 
 /** Everything needed to (re)create one actor: plain data, sent to the worker. */
@@ -21,6 +21,8 @@ export interface ActorSpec {
   readonly rootSeed: number;
   readonly actorClass: StageRef;
   readonly args: readonly unknown[];
+  /** Machine the `place` pass chose for this actor (multi-machine backends route by it). */
+  readonly host?: string;
   /** Device the `place` pass chose for the group (default `cpu`). */
   readonly device?: Device;
   /** Rows per vectorized call chosen for the group (see `ActorContext.vectorBatch`). */

@@ -1,10 +1,19 @@
 /** The runtime's public surface: run plans, backends, and the registries extensions use. */
 export { run, Runtime, createBackend } from './runtime.js';
-export type { BackendName, RuntimeOptions, StepResult, NodeActivity } from './runtime.js';
+export type { BackendName, RuntimeOptions, RuntimeState, StepResult, NodeActivity } from './runtime.js';
 export type { ActorBackend, RemoteFailure } from './backend.js';
 export { RemoteCallError } from './backend.js';
 export { LocalBackend } from './local-backend.js';
 export { FarmBackend } from './farm-backend.js';
+export { NatsBackend } from './nats/nats-backend.js';
+export type { NatsBackendOptions } from './nats/nats-backend.js';
+export { NodeHost } from './nats/node-host.js';
+export type { NodeHostOptions } from './nats/node-host.js';
+export { connectNats, discoverNodes } from './nats/discovery.js';
+export type { DiscoverOptions } from './nats/discovery.js';
+export type { NodeInfo, ModuleDigest } from './nats/wire.js';
+export { encode as encodeValue, decode as decodeValue } from './nats/codec.js';
+export { moduleDigest, rlflowIdentity } from './nats/identity.js';
 export { registerOperator, registerProgramLowering } from './registry.js';
 export type { OperatorArgs, OperatorFactory } from './registry.js';
 export { DONE, NOT_READY, isItem } from './protocol.js';
@@ -12,6 +21,7 @@ export type { Envelope, Operator, PullResult } from './protocol.js';
 export type { ActorSpec, ProgramOp } from './actor-host.js';
 export { MetricsContext, Timer } from './metrics.js';
 export { RuntimeContext } from './context.js';
+export type { NodeStates } from './context.js';
 export { TraceRecorder } from './trace.js';
 export type { ChromeTrace, TraceEvent, TraceMetadata, TraceOptions } from './trace.js';
 export type { CallTiming, TimedReply } from './actor-host.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SB, SampleBatchError, concatSamples, createSampleBatch, postprocessAdvantages, segmentEnds, type SampleBatch } from '../../../src/rl/data/index.js';
 import { vtrace } from '../../../src/rl/data/vtrace.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 function approx(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = 'values'): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
