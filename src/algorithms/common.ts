@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { actors } from '../dsl/define.js';
 import { PlanError } from '../ir/errors.js';
 import type { Stream } from '../dsl/stream.js';
+import type { FaultOptions } from '../runtime/faults.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { LossConfig, PolicyConfig } from '../rl/policy/types.js';
 import { AsyncLearner, type AsyncLearnerConfig } from '../rl/async-learner.js';
@@ -34,7 +35,26 @@ export const commonConfig = {
   timestepsPerIteration: z.number().int().min(0).default(0).describe('minimum env steps per reported iteration'),
   minIterTimeS: z.number().min(0).default(0).describe('minimum seconds per reported iteration'),
   metricsSmoothingEpisodes: z.number().int().min(1).default(100).describe('episodes in the reward smoothing window'),
+  maxActorRestarts: z.number().int().min(0).default(0).describe('times each rollout worker is recreated after a crash or hang (re-synced from a peer or the learner); 0 = a crash fails the run'),
+  ignoreWorkerFailures: z.boolean().default(false).describe('past maxActorRestarts, continue without the dead worker while one is left'),
+  heartbeatTimeoutS: z.number().positive().default(60).describe('seconds without a heartbeat after which a busy actor is declared stuck and killed'),
+  numericChecks: z.enum(['cheap', 'full']).default('cheap').describe("NaN/Inf guards: 'cheap' checks env steps, losses, gradients and weights; 'full' also every minibatch, train batch and policy output"),
+  learnDeadlineS: z.number().positive().default(1800).describe('deadline of one learner call (learnOnBatch, computeGradients, applyGradients); other calls: 300 s'),
 };
+
+/** Learner methods whose calls get `learnDeadlineS` (generous: SGD over a whole train batch). */
+const LEARNING_METHODS = ['learnOnBatch', 'computeGradients', 'applyGradients', 'updateKl'] as const;
+
+/** The runtime's fault options from a config's common keys (docs/faults.md). */
+export function faultOptions(config: Partial<Pick<Common, 'maxActorRestarts' | 'ignoreWorkerFailures' | 'heartbeatTimeoutS' | 'learnDeadlineS'>>): FaultOptions {
+  const learnMs = (config.learnDeadlineS ?? 1800) * 1000;
+  return {
+    maxActorRestarts: config.maxActorRestarts ?? 0,
+    ignoreWorkerFailures: config.ignoreWorkerFailures ?? false,
+    heartbeatTimeoutMs: (config.heartbeatTimeoutS ?? 60) * 1000,
+    methodDeadlinesMs: Object.fromEntries(LEARNING_METHODS.map((m) => [m, learnMs])),
+  };
+}
 
 /** Validates a config against a schema; the error names every bad key and why. */
 export function parseConfig<S extends z.ZodType>(algorithm: string, schema: S, input: unknown): z.infer<S> {
@@ -62,6 +82,9 @@ export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: W
       count: config.numWorkers,
       args: [worker],
       name: 'workers',
+      // A recreated worker takes weights, filter and global vars from a live peer, else from the learner.
+      // The learner has no resync hook: its crash fails the run (its state would need a checkpoint).
+      resync: { get: 'getState', set: 'setState', from: ['learner'] },
       vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
     }),
     // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
@@ -97,6 +120,7 @@ function rolloutWorkerConfig(config: WorkerKeys, loss: LossConfig): RolloutWorke
     policy,
     observationFilter: config.observationFilter,
     explore: config.explore,
+    numericChecks: config.numericChecks,
   };
   return worker;
 }

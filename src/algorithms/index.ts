@@ -11,5 +11,6 @@ export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c,
 
 export { pg, a2c, a3c, ppo, impala, appo };
 export type { Algorithm };
+export { faultOptions } from './common.js';
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

@@ -6,7 +6,7 @@
 import { RlflowError } from '../ir/errors.js';
 
 /** The rules of `rlflow check` (docs/check.md explains each). */
-export type CheckRule = 'not-exported' | 'captured-variable' | 'not-loadable';
+export type CheckRule = 'not-exported' | 'captured-variable' | 'not-loadable' | 'module-state';
 
 /** A place in a source file; `line` and `column` are 1-based. */
 export interface SourcePlace {
@@ -21,7 +21,7 @@ export interface Violation extends SourcePlace {
   readonly identifier: string;
   readonly message: string;
   readonly hint: string;
-  /** Where a captured variable is declared (only for `captured-variable`). */
+  /** Where a captured variable (`captured-variable`) or the module state (`module-state`) is declared. */
   readonly declaredAt?: SourcePlace;
 }
 

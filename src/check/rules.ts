@@ -219,9 +219,64 @@ export function capturedVariables(def: Definition, placeOf: PlaceOf): Finding[] 
   return findings;
 }
 
+/** Whether `node` writes to the variable `decl` declares or to something inside it (`x = …`, `x.k = …`, `x[i]++`, `x.push(…)`). */
+function writesTo(id: Identifier): boolean {
+  let target: Node = id;
+  // Walk up member accesses: `x.a.b` / `x[i]` are writes to x's contents when assigned.
+  for (let p = target.getParent(); p && (Node.isPropertyAccessExpression(p) || Node.isElementAccessExpression(p)) && p.getExpression() === target; p = target.getParent()) target = p;
+  const parent = target.getParent();
+  if (Node.isBinaryExpression(parent) && parent.getLeft() === target) return parent.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment && parent.getOperatorToken().getKind() <= SyntaxKind.LastAssignment;
+  if ((Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) && [SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken].includes(parent.getOperatorToken())) return true;
+  if (Node.isDeleteExpression(parent)) return true;
+  // A mutating method of an array, map or set called on it: `x.push(…)`, `x.set(…)`.
+  if (target !== id && Node.isPropertyAccessExpression(target) && Node.isCallExpression(target.getParent()) && /^(push|pop|shift|unshift|splice|sort|reverse|fill|set|delete|clear|add)$/.test(target.getName())) return true;
+  return false;
+}
+
+/**
+ * Module-level state the definition's code reads but that changes at run time: a module-level `let` or
+ * `var`, or a module-level object written to anywhere in the module. On the `local` backend the driver
+ * and the actors share the one module instance, so a change the driver makes is seen by the actors; on
+ * the `farm` backend every worker process imports its own fresh copy and never sees it. The two
+ * backends would then disagree; the check reports it instead.
+ */
+export function moduleState(def: Definition, placeOf: PlaceOf): Finding[] {
+  const code = def.call.getArguments()[1];
+  if (!code) return [];
+  const sourceFile = def.call.getSourceFile();
+  const identifiers = Node.isIdentifier(code) ? [code] : code.getDescendantsOfKind(SyntaxKind.Identifier);
+  const [start, end] = [code.getStart(), code.getEnd()];
+  const reported = new Set<Node>();
+  const findings: Finding[] = [];
+  for (const id of identifiers) {
+    if (isPropertyName(id) || inTypePosition(id, code)) continue;
+    const decl = id.getSymbol()?.getDeclarations().find(Node.isVariableDeclaration);
+    if (!decl || decl.getSourceFile() !== sourceFile || reported.has(decl)) continue;
+    const statement = decl.getVariableStatement();
+    if (!statement || statement.getParent() !== sourceFile) continue; // only module-level variables
+    const mutableBinding = statement.getDeclarationKind() !== 'const';
+    const uses = decl.getNameNode().isKind(SyntaxKind.Identifier) ? (decl.getNameNode() as Identifier).findReferencesAsNodes().filter((n): n is Identifier => Node.isIdentifier(n) && n.getSourceFile() === sourceFile) : [];
+    const writtenOutside = uses.some((u) => (u.getStart() < start || u.getEnd() > end) && u !== decl.getNameNode() && writesTo(u));
+    if (!mutableBinding && !writtenOutside) continue;
+    reported.add(decl);
+    const variable = id.getText();
+    const declaredAt = decl.getNameNode();
+    const where = placeOf(declaredAt);
+    findings.push({
+      rule: 'module-state',
+      at: id,
+      identifier: variable,
+      declaredAt,
+      message: `${subject(def)} reads '${variable}', module-level state ${mutableBinding ? `(a module-level ${statement.getDeclarationKind()})` : 'changed elsewhere in the module'} declared at ${where.file}:${where.line}:${where.column}; each farm worker imports its own copy of the module and never sees the driver's changes, while the local backend shares them, so the two backends would give different results`,
+      hint: `pass the value as data instead: ${def.fn === 'actorClass' ? `a constructor argument, actors(${def.name ?? 'MyActor'}, { args: [${variable}] })` : `a factory argument, actorStageFactory(import.meta.url, (${variable}) => …).with(${variable})`}, or make it a constant`,
+    });
+  }
+  return findings;
+}
+
 /** All rules for one definition. */
 export function checkDefinition(def: Definition, exportsOf: (file: SourceFile) => Map<Node, string[]>, placeOf: PlaceOf): Finding[] {
-  return [...notLoadable(def), ...notExported(def, exportsOf(def.call.getSourceFile()), placeOf), ...capturedVariables(def, placeOf)];
+  return [...notLoadable(def), ...notExported(def, exportsOf(def.call.getSourceFile()), placeOf), ...capturedVariables(def, placeOf), ...moduleState(def, placeOf)];
 }
 
 function abbreviate(text: string): string {

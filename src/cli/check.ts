@@ -13,6 +13,7 @@ actorClass definition in the files (and those the files import from their own mo
   - given import.meta.url as its module               (rule not-loadable)
   - an exported module-level constant                 (rule not-exported)
   - free of variables of enclosing functions          (rule captured-variable)
+  - free of module-level state that changes           (rule module-state)
 since a worker process loads it by module URL and export name. Prints one line per problem,
 file:line:col: rule: message, with a hint; exits 1 if there is any. See docs/check.md.`;
 

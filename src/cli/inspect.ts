@@ -4,7 +4,7 @@
  * ask for, and renders the result as text, JSON, Graphviz DOT, Mermaid or a self-contained HTML page.
  * Nothing runs: inspecting a plan never starts an actor.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
@@ -13,6 +13,7 @@ import { formatReport, optimize } from '../optimizer/index.js';
 import { choiceOption, parse, UsageError } from './args.js';
 import { optimizeFromFlags, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
+import { ensureDirectory } from './out-dir.js';
 import { readConfigFile } from './train.js';
 
 export const inspectHelp = `rlflow inspect <algo | plan-file> [options]
@@ -71,7 +72,7 @@ export async function inspect(argv: string[], out: (text: string) => void = cons
     return 0;
   }
   const abs = path.resolve(file);
-  mkdirSync(path.dirname(abs), { recursive: true });
+  ensureDirectory(path.dirname(abs));
   writeFileSync(abs, text);
   out(abs);
   return 0;

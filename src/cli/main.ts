@@ -88,6 +88,12 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`rlflow ${name}: ${e.name}: ${e.message}`);
       return 1;
     }
+    // A file the user named could not be read or written: their input, so no stack trace.
+    const sys = e as NodeJS.ErrnoException;
+    if (sys instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+      console.error(`rlflow ${name}: cannot ${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${sys.code} (${sys.message})`);
+      return 1;
+    }
     throw e;
   }
 }

@@ -4,9 +4,10 @@
  * live progress bar, writes `progress.jsonl` and a final checkpoint to the output directory, and
  * ends with a summary.
  */
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { algorithms, tunedExample } from '../algorithms/index.js';
+import { faultOptions } from '../algorithms/common.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
@@ -17,6 +18,8 @@ import { natsHelp, natsOptions, optimizeForBackend } from './cluster.js';
 import { optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
+import { prepareRunDirectory } from './out-dir.js';
+import { listEnvs } from '../rl/envs/index.js';
 import { isPlanJsonFile } from './plan-json.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
@@ -135,9 +138,11 @@ export async function train(argv: string[], out: (line: string) => void = consol
     timesteps: intOption(values['stop-timesteps'], 'stop-timesteps', tuned?.target.timesteps ?? 1_000_000, 1),
     iterations: values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1),
   };
+  // Fail before anything is written: a built-in env id must exist (a custom one comes with envModule).
+  if (config['envModule'] === undefined && !listEnvs().includes(env)) throw new UsageError(`unknown env '${env}'; built in: ${listEnvs().join(', ')} (a custom env needs envModule in --config)`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = path.resolve((values['out'] as string | undefined) ?? path.join('runs', `${name}-${env}-${stamp}`));
-  mkdirSync(outDir, { recursive: true });
+  prepareRunDirectory(outDir);
   const progressFile = path.join(outDir, 'progress.jsonl');
   writeFileSync(progressFile, '');
   writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend: backendName, stop, config }, null, 2));
@@ -150,7 +155,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
   const started = performance.now();
   const trace = traceOption(values);
-  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
+  const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder, faults: faultOptions(config) });
   let last: ResultDict | undefined;
   let best = Number.NEGATIVE_INFINITY;
   let reason = 'the plan ended';

@@ -199,6 +199,7 @@ export async function compile<T>(output: Stream<T> | readonly Stream<T>[], optio
       device: 'cpu',
       ...(group.prefers ? { prefers: group.prefers } : {}),
       ...(group.vectorizable ? { vectorizable: group.vectorizable } : {}),
+      ...(group.resync ? { resync: group.resync } : {}),
       ...(group.source ? { source: group.source } : {}),
     };
   }

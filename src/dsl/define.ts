@@ -9,7 +9,7 @@
 import { PlanError } from '../ir/errors.js';
 import { normalizeType } from '../ir/type-expr.js';
 import { DEFINITION, type ActorClassDef, type ActorContext, type StageDef } from '../ir/contract.js';
-import type { ActorResources, Device, SourceLocation, VectorizableWork } from '../ir/types.js';
+import type { ActorResources, Device, ResyncSpec, SourceLocation, VectorizableWork } from '../ir/types.js';
 import { captureSource } from './source-location.js';
 
 export interface StageOptions {
@@ -175,6 +175,7 @@ export interface ActorGroup<I = unknown, A extends unknown[] = never[]> {
   readonly resources: ActorResources;
   readonly prefers: Device | undefined;
   readonly vectorizable: VectorizableWork | undefined;
+  readonly resync: ResyncSpec | undefined;
   readonly source: SourceLocation | undefined;
 }
 
@@ -197,6 +198,26 @@ export interface ActorGroupOptions<A extends unknown[]> {
    * the `batch` pass picks the rows per call from the cost model (`batch` here fixes it yourself).
    */
   readonly vectorizable?: VectorizableWork;
+  /**
+   * Makes the group's actors restartable after a crash (`run(plan, { faults: { maxActorRestarts } })`):
+   * how a recreated actor gets its state back, e.g. `{ get: 'getState', set: 'setState', from: ['learner'] }`.
+   */
+  readonly resync?: ResyncSpec;
+}
+
+/** Validates an actor group's `resync` option (plain data naming methods and groups). */
+function checkResync(resync: ResyncSpec | undefined, source: SourceLocation | undefined): ResyncSpec | undefined {
+  if (resync === undefined) return undefined;
+  if ('stateless' in resync) {
+    if (resync.stateless !== true) throw new PlanError('resync.stateless must be true (or leave resync out)', { source });
+    return { stateless: true };
+  }
+  const { get, set, from } = resync as { get?: unknown; set?: unknown; from?: unknown };
+  if (typeof get !== 'string' || typeof set !== 'string' || !get || !set) {
+    throw new PlanError(`resync needs the names of a 'get' and a 'set' method, got ${JSON.stringify(resync)}`, { source, hint: "e.g. { get: 'getState', set: 'setState', from: ['learner'] }" });
+  }
+  if (from !== undefined && (!Array.isArray(from) || from.some((g) => typeof g !== 'string'))) throw new PlanError('resync.from must list actor group names', { source });
+  return { get, set, ...(from ? { from: [...(from as string[])] } : {}) };
 }
 
 /** Declares a group of `count` actors of a class. */
@@ -237,6 +258,7 @@ export function actors<I, A extends unknown[]>(actorClassDef: ActorClassDef<I, A
     resources,
     prefers: options.prefers,
     vectorizable: work ? { ...work } : undefined,
+    resync: checkResync(options.resync, source),
     source,
   });
 }

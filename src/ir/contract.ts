@@ -79,6 +79,19 @@ export interface TimerView {
   time<T>(fn: () => Promise<T> | T, units?: number): Promise<T>;
 }
 
+/**
+ * Counters the runtime's fault handling keeps in the shared metrics (see runtime/faults.ts), named here
+ * so that layers above (RL result dicts) read them without depending on the runtime.
+ */
+export const FAULT_COUNTERS = {
+  /** Actors recreated after a crash or a stuck call. */
+  restarts: 'num_actor_restarts',
+  /** Calls in flight on an actor when it died, dropped rather than replayed (e.g. lost sample fragments). */
+  dropped: 'num_dropped_calls',
+  /** Actors given up for the rest of the run (`ignoreWorkerFailures`). */
+  abandoned: 'num_actors_abandoned',
+} as const;
+
 /** Counters, timers and info shared by every stage of one running plan. */
 export interface MetricsView {
   readonly counters: Map<string, number>;

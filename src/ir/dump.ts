@@ -92,7 +92,8 @@ export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
     const prefers = g.prefers ? ` prefers:${g.prefers}` : '';
     const host = g.hosts ? ` hosts:${g.hosts.join(',')}` : g.host ? ` host:${g.host}` : '';
     const work = g.vectorizable ? ` vectorizable=${stableJson(g.vectorizable)}` : '';
-    const head = `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work}`;
+    const resync = g.resync ? ` resync=${stableJson(g.resync)}` : '';
+    const head = `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work}${resync}`;
     const args = stableJson(g.args);
     // Long constructor args (a worker's whole config) get one line per nested object, so settings such
     // as the loss's klTarget stay readable instead of being cut off.

@@ -122,6 +122,19 @@ export class ActorCrashedError extends StageError {
   override name = 'ActorCrashedError';
 }
 
+/** An actor stopped answering: a call ran past its deadline or its heartbeats stopped; its process was killed. */
+export class ActorStuckError extends ActorCrashedError {
+  override name = 'ActorStuckError';
+}
+
+/**
+ * A NaN or an infinity where numbers must be finite (env observations and rewards, losses, gradients,
+ * weights), raised where it first appears; the message names the env, stage or array and the index.
+ */
+export class NumericError extends RlflowError {
+  override name = 'NumericError';
+}
+
 /** The plan cannot make progress: every branch waits and nothing is in flight. */
 export class PlanStuckError extends RlflowError {
   override name = 'PlanStuckError';

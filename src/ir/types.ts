@@ -89,8 +89,20 @@ export interface ActorGroupSpec {
   readonly host?: string;
   /** Work the `batch` pass may vectorize. */
   readonly vectorizable?: VectorizableWork;
+  /** How a recreated actor of this group gets its state back; groups without it are not restarted. */
+  readonly resync?: ResyncSpec;
   readonly source?: SourceLocation;
 }
+
+/**
+ * The generic re-sync hook of an actor group (the runtime knows no RL): when one of its actors is
+ * recreated after a crash, the runtime reads state with `get()` from a live actor and hands it to the
+ * new actor's `set(state)`. Sources, in order: a healthy peer of the same group, then actor 0 of each
+ * group in `from`. `stateless: true` (with no methods) restarts the actor as constructed.
+ */
+export type ResyncSpec =
+  | { readonly get: string; readonly set: string; readonly from?: readonly string[] }
+  | { readonly stateless: true };
 
 /** A bounded FIFO queue connecting `enqueue` nodes to `dequeue` nodes. */
 export interface QueueSpec {

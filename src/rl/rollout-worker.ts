@@ -12,12 +12,12 @@
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
 import { createRng, deriveSeed } from '../rng/index.js';
-import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
+import { assertFinite, assertFiniteArrays, assertFiniteEnvStep, assertFiniteStats, createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
 import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
-import type { Policy } from './policy/types.js';
+import type { LearnerStats, Policy } from './policy/types.js';
 import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SgdOptions, WorkerState } from './worker-api.js';
 
 function actionWidth(space: Space): number {
@@ -78,6 +78,7 @@ export class RolloutWorkerImpl implements RolloutWorkerApi {
       if (num < 1) throw new Error(`worker ${this.ctx.group}[${this.ctx.index}] has no environments (numEnvs ${num}): it is a learner and cannot sample`);
       this.env = createVectorEnv(this.config.env, { num, config: this.config.envConfig, seed: this.ctx.seed });
       this.env.reset(this.ctx.seed);
+      assertFiniteEnvStep(this.env, this.config.env, `on reset (worker ${this.ctx.group}[${this.ctx.index}])`);
       this.filter.apply(this.env.observations, num, true);
       this.episodeReward = new Float64Array(num);
       this.episodeLength = new Int32Array(num);
@@ -159,6 +160,10 @@ export class RolloutWorkerImpl implements RolloutWorkerApi {
         const m = Math.min(chunk, n - c0);
         // A view per chunk (not per row); computeActions allocates its outputs per call anyway.
         const out = policy.computeActions(m === n ? envObs : envObs.subarray(c0 * obsDim, (c0 + m) * obsDim), m, options);
+        if (this.fullChecks) {
+          assertFinite(out.distInputs, `the policy's action distribution inputs at step ${step}`);
+          assertFinite(out.vfPreds, `the policy's value predictions at step ${step}`);
+        }
         if (!distInputs) {
           distWidth = out.distInputs.length / m;
           distInputs = new Float32Array(rows * distWidth);
@@ -182,6 +187,8 @@ export class RolloutWorkerImpl implements RolloutWorkerApi {
         else stepOut = outActions;
       }
       env.step(stepActions ?? stepOut!);
+      // Before the filter sees them: a NaN would poison its running statistics for good.
+      assertFiniteEnvStep(env, this.config.env, `at step ${step} of a fragment (worker ${this.ctx.group}[${this.ctx.index}])`);
       const envRewards = env.rewards;
       const envTerminateds = env.terminateds;
       const envTruncateds = env.truncateds;
@@ -240,7 +247,18 @@ export class RolloutWorkerImpl implements RolloutWorkerApi {
     return postprocessAdvantages(batch, { gamma: this.config.gamma, lambda: this.config.lambda, useGae: this.config.useGae, useCritic: this.config.useCritic });
   }
 
+  /** `numericChecks: 'full'`: also check policy outputs, train batches and every minibatch. */
+  private get fullChecks(): boolean {
+    return this.config.numericChecks === 'full';
+  }
+
+  /** Names this actor in numeric errors (the driver adds the plan node). */
+  private get who(): string {
+    return `${this.ctx.group}[${this.ctx.index}]`;
+  }
+
   async setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Promise<void> {
+    assertFiniteArrays(weights, `weights received by ${this.who}`);
     (await this.ready()).setWeights(weights);
     if (globalVars) this.globalVars = globalVars;
   }
@@ -251,19 +269,37 @@ export class RolloutWorkerImpl implements RolloutWorkerApi {
 
   async learnOnBatch(batch: SampleBatch, options: SgdOptions): Promise<LearnResult> {
     const policy = await this.ready();
-    const stats = options.numSgdIter > 1 || options.sgdMinibatchSize > 0 ? sgdEpochs(policy, batch, { ...options, random: this.random }) : policy.learnOnBatch(batch);
-    return { stats, weights: policy.getWeights(), count: batch.count };
+    if (this.fullChecks) this.checkBatch(batch);
+    const onStep = this.fullChecks ? (s: LearnerStats, k: number) => assertFiniteStats(s, `learner stats of minibatch step ${k} on ${this.who}`) : undefined;
+    const stats = options.numSgdIter > 1 || options.sgdMinibatchSize > 0 ? sgdEpochs(policy, batch, { ...options, random: this.random, ...(onStep ? { onStep } : {}) }) : policy.learnOnBatch(batch);
+    const weights = policy.getWeights();
+    assertFiniteStats(stats, `learner stats (loss) on ${this.who}`, "lower lr, set gradClip, or run with numericChecks: 'full' to find the first bad minibatch");
+    assertFiniteArrays(weights, `weights after learning on ${this.who}`, 'set gradClip or lower lr');
+    return { stats, weights, count: batch.count };
+  }
+
+  /** Every numeric column of a train batch (numericChecks: 'full'). */
+  private checkBatch(batch: SampleBatch): void {
+    for (const [name, column] of Object.entries(batch.columns)) {
+      if (column instanceof Float32Array || column instanceof Float64Array) assertFinite(column, `train batch column '${name}' on ${this.who}`);
+    }
   }
 
   async computeGradients(batch: SampleBatch): Promise<GradientsResult> {
+    if (this.fullChecks) this.checkBatch(batch);
     const { grads, stats } = (await this.ready()).computeGradients(batch);
+    assertFiniteStats(stats, `learner stats (loss) on ${this.who}`);
+    assertFiniteArrays(grads, `gradients computed on ${this.who}`, 'set gradClip or lower lr');
     return { grads, stats, count: batch.count };
   }
 
   async applyGradients(grads: readonly Float32Array[]): Promise<Float32Array[]> {
     const policy = await this.ready();
+    assertFiniteArrays(grads, `gradients received by ${this.who}`);
     policy.applyGradients(grads);
-    return policy.getWeights();
+    const weights = policy.getWeights();
+    assertFiniteArrays(weights, `weights after applying gradients on ${this.who}`);
+    return weights;
   }
 
   async updateKl(sampledKl: number): Promise<number> {

@@ -7,6 +7,7 @@ import type { ActorGroup } from '../dsl/define.js';
 import type { SampleBatch } from './data/sample-batch.js';
 import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
 import type { FilterState, RunningStatState } from './data/filters.js';
+import type { NumericChecks } from './data/numeric.js';
 
 /** Everything a rollout worker (or the learner) is built from: plain data, sent to its process. */
 export interface RolloutWorkerConfig {
@@ -30,6 +31,8 @@ export interface RolloutWorkerConfig {
   readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
   /** Sample with exploration (stochastic actions). */
   readonly explore: boolean;
+  /** NaN/Inf guards: `cheap` (default) or `full` (see rl/data/numeric.ts). */
+  readonly numericChecks?: NumericChecks;
 }
 
 /** Variables that drive schedules, sent with the weights (RLlib's global_vars). */

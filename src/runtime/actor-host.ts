@@ -7,7 +7,7 @@
  */
 import { K } from '../ir/kinds.js';
 import { formatActor, type ActorContext, type ActorRef, type Clock } from '../ir/contract.js';
-import type { Device, StageRef } from '../ir/types.js';
+import type { Device, ResyncSpec, StageRef } from '../ir/types.js';
 import { buildStageFunction, loadActorClass } from './loader.js';
 import { createRng } from '../rng/index.js';
 import { createProcessor, finishThrough, pushThrough, type Processor } from './stage-processor.js';
@@ -27,6 +27,8 @@ export interface ActorSpec {
   readonly device?: Device;
   /** Rows per vectorized call chosen for the group (see `ActorContext.vectorBatch`). */
   readonly vectorBatch?: number;
+  /** How a recreated actor gets its state back (the group's `resync`); without it the actor is not restarted. */
+  readonly resync?: ResyncSpec;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { ActorRef, Clock } from '../ir/contract.js';
 import { FAILED_AT, type ActorSpec, type TimedReply } from './actor-host.js';
+import type { FaultEvent } from './faults.js';
 
 /** An error thrown by actor code, as plain data (it may come from another process). */
 export interface RemoteFailure {
@@ -15,6 +16,13 @@ export interface RemoteFailure {
   readonly crashed: boolean;
   /** Id of the fused member stage that threw, when the failing segment ran several stages. */
   readonly at?: string;
+  /**
+   * The actor died with this call in flight and was recreated: the call's work is lost (dropped, never
+   * replayed). Only set together with `crashed`.
+   */
+  readonly dropped?: boolean;
+  /** The actor died and was given up for the rest of the run (`ignoreWorkerFailures`). */
+  readonly abandoned?: boolean;
 }
 
 export class RemoteCallError extends Error {
@@ -53,6 +61,10 @@ export interface ActorBackend {
    * started and finished the call. Without it, traces show calls as the driver saw them.
    */
   callTimed?(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply>;
+  /** Whether an actor is still part of the run (false once given up after a crash). Default: always. */
+  healthy?(actor: ActorRef): boolean;
+  /** Set by the runtime: told of every restart and abandoned actor, to count them in the metrics. */
+  onFault?: (event: FaultEvent) => void;
   /** Number of calls sent and not yet answered. */
   inFlight(): number;
   /** Whether anything scheduled (a timer) can still happen without new calls. */

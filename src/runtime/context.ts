@@ -3,7 +3,7 @@
  * signal, seeded randomness, queues, and helpers that turn remote failures into errors that name the
  * plan node. Operator implementations use only this, so they stay small and backend-agnostic.
  */
-import { ActorCrashedError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
+import { ActorCrashedError, ActorStuckError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
 import type { PlanGraph } from '../ir/graph.js';
 import { K, fusedMembers } from '../ir/kinds.js';
 import { formatActor, type ActorRef, type NodeStateView, type StageContext } from '../ir/contract.js';
@@ -14,6 +14,7 @@ import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
 import { createRng, deriveSeed } from '../rng/index.js';
+import { FAULT_COUNTERS } from './faults.js';
 import type { TraceRecorder } from './trace.js';
 
 export function placeOf(node: NodeAttributes): PlanPlace {
@@ -33,6 +34,9 @@ export function errorAt(node: NodeAttributes, e: unknown): RlflowError {
   if (e instanceof RemoteCallError) {
     const f = e.failure;
     const options = { ...memberPlace(node, f.at), actor: formatActor(e.actor), remoteStack: f.stack, cause: e };
+    if (f.crashed && f.name === 'ActorStuckError') {
+      return new ActorStuckError(f.message, { ...options, hint: 'raise the deadline (faults.methodDeadlinesMs / heartbeatTimeoutMs) if the call is just slow; allow restarts with maxActorRestarts' });
+    }
     return f.crashed
       ? new ActorCrashedError(`actor ${formatActor(e.actor)} crashed${e.method.startsWith('$') ? '' : ` during '${e.method}'`}: ${f.message}`, { ...options, hint: 'its state is lost; see the worker output above for why it died' })
       : new StageError(`${f.name}: ${f.message}${e.method.startsWith('$') ? '' : ` (in method '${e.method}')`}`, options);
@@ -93,6 +97,10 @@ export class RuntimeContext {
     readonly trace?: TraceRecorder,
   ) {
     this.driverRandom = createRng(deriveSeed(seed, 'driver'));
+    backend.onFault = (event) => {
+      this.metrics.inc(event.type === 'restarted' ? FAULT_COUNTERS.restarts : FAULT_COUNTERS.abandoned);
+      this.progress.bump();
+    };
     const producers = new Map<string, number>();
     graph.forEachNode((_id, n) => {
       if (n.kind === K.enqueue.kind) producers.set(String(n.params['queue']), (producers.get(String(n.params['queue'])) ?? 0) + 1);
@@ -124,14 +132,34 @@ export class RuntimeContext {
   actors(group: string): ActorRef[] {
     const spec = this.graph.getAttribute('actorGroups')[group];
     if (!spec) throw new RlflowError(`no actor group '${group}' in this plan`);
-    return Array.from({ length: spec.count }, (_, index) => ({ group, index }));
+    // Actors given up after a crash (ignoreWorkerFailures) are no longer part of the group.
+    return Array.from({ length: spec.count }, (_, index) => ({ group, index })).filter((a) => this.backend.healthy?.(a) ?? true);
+  }
+
+  /**
+   * What a call that died with its actor stands for. A recreated (`dropped`) or given-up (`abandoned`)
+   * actor's in-flight work is lost, counted, and never replayed: a shard pull answers "nothing" (or
+   * "ended" for a given-up actor); other calls are sent once more to the recreated actor (its state is
+   * new, so nothing is applied twice), or skipped for a given-up one.
+   */
+  private async afterLostCall(e: RemoteCallError, actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
+    this.metrics.inc(FAULT_COUNTERS.dropped);
+    const abandoned = e.failure.abandoned === true;
+    if (method === '$pull' || method === '$apply') return { items: [], done: abandoned };
+    if (method === '$install' || abandoned) return undefined;
+    return this.backend.call(actor, method, args);
   }
 
   /** Calls an actor method on behalf of `node`; failures name the node and the actor. */
   async call(node: NodeAttributes, actor: ActorRef, method: string, args: readonly unknown[]): Promise<unknown> {
     if (this.trace) return this.tracedCall(this.trace, node, actor, method, args);
     try {
-      return await this.backend.call(actor, method, args);
+      try {
+        return await this.backend.call(actor, method, args);
+      } catch (e) {
+        if (e instanceof RemoteCallError && (e.failure.dropped || e.failure.abandoned)) return await this.afterLostCall(e, actor, method, args);
+        throw e;
+      }
     } catch (e) {
       throw errorAt(node, e);
     } finally {
@@ -151,7 +179,16 @@ export class RuntimeContext {
       return reply.value;
     } catch (e) {
       error = e;
-      throw errorAt(node, e);
+      if (e instanceof RemoteCallError && (e.failure.dropped || e.failure.abandoned)) {
+        try {
+          const value = await this.afterLostCall(e, actor, method, args);
+          error = undefined;
+          return value;
+        } catch (again) {
+          error = again;
+        }
+      }
+      throw errorAt(node, error);
     } finally {
       span.end(timing, error);
       this.progress.bump();

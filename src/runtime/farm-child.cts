@@ -5,12 +5,59 @@
  * when the call ran (only while a run is traced). Replies are `{ ok, value | error }`;
  * errors travel as plain data with their stack so the driver can show where in the worker they arose.
  */
+import { Worker } from 'node:worker_threads';
+
 interface Host {
   handle(method: string, args: readonly unknown[]): Promise<unknown>;
   handleTimed(method: string, args: readonly unknown[]): Promise<unknown>;
 }
 type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined; at?: string } };
 type Callback = (err: null, reply: Reply) => void;
+
+
+/**
+ * Parent-death watchdog. NOTE: it runs on its own thread because this process's JS thread may be stuck
+ * in an actor's infinite loop, where no timer or 'disconnect' handler of ours would ever run. When the
+ * driver dies (exit, crash, kill -9) this process is re-parented, `process.ppid` changes, and the
+ * thread SIGKILLs the whole process within one poll. (Linux's PR_SET_PDEATHSIG is not reachable from
+ * Node without a native addon; this is the portable equivalent.) A stopped (SIGSTOP) sibling cannot run
+ * its own watchdog, so before dying each watchdog also kills every process whose environment carries
+ * the same dead driver's pid (`RLFLOW_DRIVER_PID`, set by the farm backend; read from /proc, on Linux).
+ */
+const WATCHDOG_POLL_MS = 100;
+const watchdog = new Worker(
+  `const fs = require('node:fs');
+   const first = process.ppid;
+   const mark = 'RLFLOW_DRIVER_PID=' + first + '\\0';
+   function killSiblings() {
+     let entries = [];
+     try { entries = fs.readdirSync('/proc'); } catch { return; }
+     for (const d of entries) {
+       if (!/^[0-9]+$/.test(d) || Number(d) === process.pid) continue;
+       try {
+         const env = fs.readFileSync('/proc/' + d + '/environ', 'latin1');
+         if (env.startsWith(mark) || env.includes('\\0' + mark)) process.kill(Number(d), 'SIGKILL');
+       } catch {}
+     }
+   }
+   setInterval(() => {
+     if (process.ppid === first) return;
+     if (process.env.RLFLOW_DRIVER_PID === String(first)) killSiblings();
+     process.kill(process.pid, 'SIGKILL');
+   }, ${WATCHDOG_POLL_MS});`,
+  // No loader flags (tsx) in the thread: it runs plain JavaScript and should start in milliseconds.
+  { eval: true, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 8 } },
+);
+watchdog.unref();
+
+/**
+ * Heartbeat: proof that this process's JS thread still turns. The driver declares the actor stuck when
+ * beats stop for longer than its heartbeat timeout while calls are in flight (a loop, a SIGSTOP).
+ */
+const HEARTBEAT_MS = 250;
+setInterval(() => {
+  if (process.connected) process.send?.({ owner: 'rlflow', beat: Date.now() });
+}, HEARTBEAT_MS).unref();
 
 let host: Host | undefined;
 

@@ -25,3 +25,5 @@ export type { NodeStates } from './context.js';
 export { TraceRecorder } from './trace.js';
 export type { ChromeTrace, TraceEvent, TraceMetadata, TraceOptions } from './trace.js';
 export type { CallTiming, TimedReply } from './actor-host.js';
+export { FAULT_COUNTERS, DEFAULT_CALL_DEADLINE_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './faults.js';
+export type { FaultOptions, FaultEvent } from './faults.js';

@@ -15,6 +15,7 @@ import type { ActorSpec } from './actor-host.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
 import { RuntimeContext, errorAt, type NodeStates } from './context.js';
 import { FarmBackend } from './farm-backend.js';
+import type { FaultOptions } from './faults.js';
 import { LocalBackend } from './local-backend.js';
 import type { MetricsContext } from './metrics.js';
 import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   readonly seed?: number;
   /** Records the run (node pulls, actor calls) for `recorder.writeChromeTrace(file)`; see trace.ts. */
   readonly trace?: TraceRecorder;
+  /** Call deadlines, heartbeats and actor restarts (enforced by the `farm` backend); see faults.ts. */
+  readonly faults?: FaultOptions;
 }
 
 /** One node's activity during a `step()`. */
@@ -59,9 +62,9 @@ export interface StepResult<T> {
   readonly fired: readonly NodeActivity[];
 }
 
-export function createBackend(backend: BackendName | ActorBackend | undefined): ActorBackend {
+export function createBackend(backend: BackendName | ActorBackend | undefined, faults?: FaultOptions): ActorBackend {
   if (backend === undefined || backend === 'local') return new LocalBackend();
-  if (backend === 'farm') return new FarmBackend();
+  if (backend === 'farm') return new FarmBackend(faults);
   if (typeof backend === 'object' && typeof backend.call === 'function') return backend;
   throw new PlanError(`unknown backend '${String(backend)}'`, { hint: "use 'local' or 'farm'" });
 }
@@ -121,7 +124,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     const outputs = graph.getAttribute('outputs');
     if (outputs.length !== 1) throw new PlanError(`the runtime runs plans with exactly one output; this one has ${outputs.length}`, { hint: 'combine outputs with concurrently()' });
     const seed = options.seed ?? 0;
-    const backend = createBackend(options.backend);
+    const backend = createBackend(options.backend, options.faults);
     options.trace?.attach(graph, backend.name, typeof backend.callTimed === 'function');
     const rt = new RuntimeContext(graph, backend, seed, options.trace);
 
@@ -148,6 +151,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
         ...((g.hosts?.[index] ?? g.host) !== undefined ? { host: g.hosts?.[index] ?? g.host } : {}),
         device: g.device,
         ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
+        ...(g.resync ? { resync: g.resync } : {}),
       })),
     );
     const starting = options.trace?.now() ?? 0;

@@ -36,6 +36,12 @@ const COMMON = {
   timestepsPerIteration: 0,
   minIterTimeS: 0,
   metricsSmoothingEpisodes: 100,
+  // Fault handling (RLlib: recreate_failed_workers=False, ignore_worker_failures=False); rlflow's own deadlines.
+  maxActorRestarts: 0,
+  ignoreWorkerFailures: false,
+  heartbeatTimeoutS: 60,
+  learnDeadlineS: 1800,
+  numericChecks: 'cheap',
 };
 
 describe('config defaults (RLlib 1.8)', () => {

@@ -157,3 +157,24 @@ describe('rlflow check: what counts as a definition and a capture', () => {
     await assert.rejects(checkFiles(['nope/plan.ts'], { cwd: ROOT }), (e: unknown) => e instanceof PlanFileError && /no such plan file: nope\/plan\.ts/.test(e.message));
   });
 });
+
+describe('rlflow check: module-level state', () => {
+  test('module-state: actor code reading a module-level let, or a module-level object written elsewhere, is reported at the read', async () => {
+    const { violations } = await check([fixture('bad-module-state')]);
+    const file = fixture('bad-module-state');
+    assert.deepEqual(violations.map(brief), [`${file}:17:71 module-state scale`, `${file}:17:79 module-state settings`]);
+    assert.deepEqual(violations[0]!.declaredAt, { file, line: 9, column: 12 });
+    assert.match(violations[0]!.message, /a module-level let.*each farm worker imports its own copy/);
+    assert.match(violations[1]!.message, /changed elsewhere in the module/);
+    assert.match(violations[0]!.hint, /actorStageFactory\(import\.meta\.url, \(scale\) => …\)\.with\(scale\)/);
+  });
+
+  test('module-level constants and objects nobody writes to are fine', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rlflow-check-'));
+    const file = path.join(dir, 'consts.ts');
+    const dsl = path.join(ROOT, 'src/dsl/index.js');
+    writeFileSync(file, `import { actorStage } from ${JSON.stringify(dsl)};\nconst TABLE = { a: 1 };\nconst K = 3;\nexport const f = actorStage(import.meta.url, (x: number) => x * K + TABLE.a);\n`);
+    const { violations } = await checkFiles([file], { cwd: dir });
+    assert.deepEqual(violations.map(formatViolation), []);
+  });
+});

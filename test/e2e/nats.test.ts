@@ -151,6 +151,8 @@ describe('nats backend (nats-server + two rlflow node processes)', { skip, timeo
     const nc = await connectNats(cluster.url);
     const impostor = new NodeHost(nc, { ...nodesNow[0]!, id: 'impostor', name: 'impostor', codeDigest: 'ffffffffffffffff' });
     impostor.start();
+    // The server must know the impostor's subscriptions before the driver asks who is there.
+    await nc.flush();
     try {
       await assert.rejects(discoverNodes(cluster.connection, { waitMs: 10_000, expect: 3 }), (e: unknown) => {
         assert.ok(e instanceof ClusterError, String(e));

@@ -5,6 +5,7 @@
 export { SB, isMultiAgentBatch } from './sample-batch.js';
 export type { AnyBatch, Column, MultiAgentBatch, SampleBatch } from './sample-batch.js';
 export { SampleBatchError } from './errors.js';
+export { assertFinite, assertFiniteArrays, assertFiniteEnvStep, assertFiniteStats, firstNonFinite, type NumericChecks } from './numeric.js';
 export {
   column,
   concatSamples,

@@ -15,6 +15,8 @@ export interface SgdEpochsOptions {
   readonly sgdMinibatchSize: number;
   /** Seeded uniform [0, 1) stream for the shuffles. */
   readonly random: () => number;
+  /** Called with each minibatch step's stats and its index (numeric checks while debugging). */
+  readonly onStep?: (stats: LearnerStats, step: number) => void;
 }
 
 /** Averages stats over steps (min/max for `min_*`/`max_*` keys). */
@@ -48,7 +50,11 @@ export function sgdEpochs(policy: Policy, batch: SampleBatch, options: SgdEpochs
   const size = sgdMinibatchSize === 0 ? batch.count : sgdMinibatchSize;
   const steps: LearnerStats[] = [];
   for (let epoch = 0; epoch < numSgdIter; epoch++) {
-    for (const mb of minibatches(batch, size, random)) steps.push(policy.learnOnBatch(mb));
+    for (const mb of minibatches(batch, size, random)) {
+      const stats = policy.learnOnBatch(mb);
+      options.onStep?.(stats, steps.length);
+      steps.push(stats);
+    }
   }
   return averageStats(steps);
 }

@@ -59,9 +59,10 @@ function dispatch(rt: RuntimeContext, node: NodeAttributes, targets: readonly Ac
 }
 
 registerOperator(K.callActors.kind, (args) => {
-  const targets = args.rt.actors(String(args.node.params['group']));
+  const group = String(args.node.params['group']);
   return callOperator(args, async (item, callArgs) => {
-    await dispatch(args.rt, args.node, targets, callArgs);
+    // Looked up per item: an actor given up after a crash leaves the group.
+    await dispatch(args.rt, args.node, args.rt.actors(group), callArgs);
     return item;
   });
 });
@@ -75,11 +76,12 @@ registerOperator(K.callSourceActor.kind, (args) =>
 );
 
 registerOperator(K.callActor.kind, (args) => {
-  const targets = args.rt.actors(String(args.node.params['group']));
+  const group = String(args.node.params['group']);
   let next = 0;
   const keepSource = args.node.params['keepSource'] === true;
   const withInput = args.node.params['withInput'] === true;
   return callOperator(args, async (item, callArgs) => {
+    const targets = args.rt.actors(group);
     const actor = targets[next++ % targets.length]!;
     const reply = await args.rt.call(args.node, actor, String(args.node.params['method']), callArgs);
     return { value: withInput ? [item.value, reply] : reply, source: keepSource ? item.source : actor };

@@ -51,10 +51,19 @@ class ElementOperator implements Operator {
         this.retry = input;
         return NOT_READY;
       }
+      if (this.args.node.kind === K.forEach.kind && out.includes(undefined) && !admitsUndefined(this.args.node.output)) {
+        // Caught here, at the stage that produced it, rather than as a TypeError in whichever stage reads it.
+        throw new TypeError(`the stage returned undefined, but its output is typed '${this.args.node.output}' (did it forget to return?)`);
+      }
       for (const value of out) this.buffer.push({ value, source: input.source });
       if (processor.finished) this.ended = true;
     }
   }
+}
+
+/** Whether an element type admits `undefined` (untyped stages are 'unknown'). */
+function admitsUndefined(type: string): boolean {
+  return /\b(unknown|any|void|undefined)\b/.test(type);
 }
 
 function driverElement(args: OperatorArgs): Operator {

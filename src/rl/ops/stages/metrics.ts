@@ -5,7 +5,7 @@
  * the merged filter) lives in the node's `ctx.state`; only wall-clock marks stay in the stage.
  */
 import { actorStageFactory } from '../../../dsl/define.js';
-import type { StageContext } from '../../../ir/contract.js';
+import { FAULT_COUNTERS, type StageContext } from '../../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../../data/filters.js';
 import type { EpisodeMetrics } from '../../worker-api.js';
 import { AGENT_STEPS_SAMPLED, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER } from '../internal.js';
@@ -22,6 +22,8 @@ export interface ResultDict {
   readonly timesteps_this_iter: number;
   readonly agent_timesteps_total: number;
   readonly num_healthy_workers: number;
+  /** Actors recreated after a crash or hang so far (all groups). */
+  readonly num_actor_restarts: number;
   readonly training_iteration: number;
   readonly time_this_iter_s: number;
   readonly time_total_s: number;
@@ -121,6 +123,7 @@ export const collectMetrics = actorStageFactory(
         timesteps_this_iter: ctx.metrics.get(STEPS_TRAINED_THIS_ITER),
         agent_timesteps_total: ctx.metrics.get(AGENT_STEPS_SAMPLED),
         num_healthy_workers: ctx.actors(options.workers).length,
+        num_actor_restarts: ctx.metrics.get(FAULT_COUNTERS.restarts),
         training_iteration: iteration,
         time_this_iter_s: (now - iterStart) / 1000,
         time_total_s: (now - started) / 1000,
