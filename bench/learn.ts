@@ -56,13 +56,14 @@ export async function trainToTargets(
   backend: 'local' | 'farm',
   progress: (result: ResultDict) => void = () => undefined,
 ): Promise<TargetOutcome[]> {
-  const algo = algorithms[algorithm];
+  // A variant's label is 'algo (variant)'.
+  const algo = algorithms[algorithm.split(' ')[0]!];
   if (!algo) throw new Error(`no algorithm '${algorithm}'`);
   const targets = targetsOf(example);
   const budget = Math.max(...targets.map((t) => t.timesteps));
   // The targets are means over the last 100 episodes (RLlib's default smoothing window), whatever the example says.
   const config = algo.config({ ...example.config, env, metricsSmoothingEpisodes: 100 });
-  const { graph: plan } = await buildAlgorithmPlan(algo, config, { name: `learn-${algorithm}-${env}` });
+  const { graph: plan } = await buildAlgorithmPlan(algo, config, { name: `learn-${algo.name}-${env}` });
   const started = performance.now();
   const rt = await run<ResultDict>(plan, { backend, seed });
   const reached: Array<{ steps: number; seconds: number } | undefined> = targets.map(() => undefined);
@@ -127,7 +128,11 @@ export async function main(args: readonly string[], out: (line: string) => void 
   out(`machine: ${machineInfo()}`);
   out(`backend: ${backend}, seeds: ${seeds.join(', ')}; reward = mean return of the last 100 episodes`);
   const outcomes: TargetOutcome[] = [];
-  for (const { algorithm, env: envId, example } of examples) {
+  const runs = examples.flatMap(({ algorithm, env: envId, example }) => [
+    { algorithm, env: envId, example },
+    ...Object.entries(example.variants ?? {}).map(([variant, overrides]) => ({ algorithm: `${algorithm} (${variant})`, env: envId, example: { ...example, config: { ...example.config, ...overrides } } })),
+  ]);
+  for (const { algorithm, env: envId, example } of runs) {
     for (const seed of seeds) {
       const label = `${algorithm} ${envId} seed ${seed}`;
       let lastLine = 0;

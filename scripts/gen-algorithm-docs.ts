@@ -50,6 +50,8 @@ export const PAGES: readonly PageSpec[] = [
   },
   { algorithm: 'a3c', planFunction: 'a3cPlan', rllib: { plan: '`a3c/a3c.py:execution_plan`', lines: 5 } },
   { algorithm: 'ppo', planFunction: 'ppoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan`', lines: 30 } },
+  { algorithm: 'impala', planFunction: 'impalaPlan', rllib: { plan: '`impala/impala.py:execution_plan`', lines: 24 } },
+  { algorithm: 'appo', planFunction: 'appoPlan', rllib: { plan: '`impala/impala.py:execution_plan` (APPO uses IMPALA\'s)', lines: 24 } },
 ];
 
 export function pagePath(algorithm: string): string {
@@ -167,7 +169,10 @@ export function tunedTable(algorithm: string): string {
     const keys = Object.entries(example.config)
       .map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``)
       .join(', ');
-    return `| ${env} | ${targets} | ${example.target.reward} or ${steps(example.target.timesteps)} steps | ${cell(keys)} |`;
+    const variants = Object.entries(example.variants ?? {}).map(
+      ([name, overrides]) => `; variant *${name}* (same targets): ${Object.entries(overrides).map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``).join(', ')}`,
+    );
+    return `| ${env} | ${targets} | ${example.target.reward} or ${steps(example.target.timesteps)} steps | ${cell(keys + variants.join(''))} |`;
   });
   return [
     '| env | learning targets (mean return of the last 100 episodes, within env steps) | `rlflow train` stops at | config (over the defaults) |',

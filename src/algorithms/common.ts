@@ -10,6 +10,8 @@ import type { Stream } from '../dsl/stream.js';
 import type { FaultOptions } from '../runtime/faults.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { LossConfig, PolicyConfig } from '../rl/policy/types.js';
+import { AsyncLearner, type AsyncLearnerConfig } from '../rl/async-learner.js';
+import type { AsyncLearnerGroup } from '../rl/ops/async-learning.js';
 import { RolloutWorker } from '../rl/rollout-worker.js';
 import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
 
@@ -69,8 +71,34 @@ export function parseConfig<S extends z.ZodType>(algorithm: string, schema: S, i
 export const commonSchema = z.object(commonConfig);
 type Common = z.infer<typeof commonSchema>;
 
+type WorkerKeys = Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
+
 /** The rollout workers and the learner (one worker with no envs) of a run. */
-export function workerGroups(config: Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+  const worker = rolloutWorkerConfig(config, loss);
+  return {
+    // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
+    workers: actors(RolloutWorker, {
+      count: config.numWorkers,
+      args: [worker],
+      name: 'workers',
+      // A recreated worker takes weights, filter and global vars from a live peer, else from the learner.
+      // The learner has no resync hook: its crash fails the run (its state would need a checkpoint).
+      resync: { get: 'getState', set: 'setState', from: ['learner'] },
+      vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
+    }),
+    // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
+    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
+  };
+}
+
+/** The learner of IMPALA and APPO: a learner with its own loop behind a bounded queue (async-learner.ts). */
+export function asyncLearnerGroup(config: WorkerKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
+  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, loss), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
+}
+
+/** What every rollout worker (and learner) of a run is built from. */
+function rolloutWorkerConfig(config: WorkerKeys, loss: LossConfig): RolloutWorkerConfig {
   const policy: PolicyConfig = {
     hidden: config.hidden,
     activation: config.activation,
@@ -94,20 +122,7 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
     explore: config.explore,
     numericChecks: config.numericChecks,
   };
-  return {
-    // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
-    workers: actors(RolloutWorker, {
-      count: config.numWorkers,
-      args: [worker],
-      name: 'workers',
-      // A recreated worker takes weights, filter and global vars from a live peer, else from the learner.
-      // The learner has no resync hook: its crash fails the run (its state would need a checkpoint).
-      resync: { get: 'getState', set: 'setState', from: ['learner'] },
-      vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
-    }),
-    // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
-    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
-  };
+  return worker;
 }
 
 /** An algorithm as the CLI and the registry see it. */

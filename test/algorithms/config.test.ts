@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { a2c, a3c, algorithms, pg, ppo, tunedExample, tunedExamples } from '../../src/algorithms/index.js';
+import { a2c, a3c, algorithms, appo, impala, pg, ppo, tunedExample, tunedExamples } from '../../src/algorithms/index.js';
 import { compile } from '../../src/dsl/compile.js';
 import { dumpGraph } from '../../src/ir/dump.js';
 import { PlanError } from '../../src/ir/errors.js';
@@ -76,6 +76,35 @@ describe('config defaults (RLlib 1.8)', () => {
     assert.deepEqual(a3c.config({}), { ...COMMON, rolloutFragmentLength: 10, minIterTimeS: 5, gradClip: 40, lambda: 1, useGae: true, vfLossCoeff: 0.5, entropyCoeff: 0.01 });
   });
 
+  // RLlib's IMPALA: vtrace (ρ̄ = ρ̄_pg = 1), fragment 50, batch 500, min_iter_time_s 10, 2 workers,
+  // minibatch_buffer_size 1, num_sgd_iter 1, learner_queue_size 16, 2 requests in flight, broadcast_interval 1,
+  // grad_clip 40, lr 5e-4, vf_loss_coeff 0.5, entropy_coeff 0.01.
+  const IMPALA = {
+    ...COMMON,
+    rolloutFragmentLength: 50,
+    trainBatchSize: 500,
+    minIterTimeS: 10,
+    lr: 5e-4,
+    gradClip: 40,
+    vtraceClipRhoThreshold: 1,
+    vtraceClipPgRhoThreshold: 1,
+    vfLossCoeff: 0.5,
+    entropyCoeff: 0.01,
+    numSgdIter: 1,
+    minibatchBufferSize: 1,
+    learnerQueueSize: 16,
+    maxSampleRequestsInFlightPerWorker: 2,
+    broadcastInterval: 1,
+  };
+
+  test('IMPALA', () => {
+    assert.deepEqual(impala.config({}), IMPALA);
+  });
+
+  test('APPO (IMPALA + vtrace, use_critic, use_gae, lambda 1, clip_param 0.4, use_kl_loss off, kl_coeff 1, kl_target 0.01)', () => {
+    assert.deepEqual(appo.config({}), { ...IMPALA, vtrace: true, useCritic: true, useGae: true, lambda: 1, clipParam: 0.4, useKlLoss: false, klCoeff: 1, klTarget: 0.01 });
+  });
+
   test('PG (RLlib: num_workers 0, i.e. sampling on the driver; here one worker actor)', () => {
     assert.deepEqual(pg.config({}), { ...COMMON, numWorkers: 1, lr: 4e-4 });
   });
@@ -92,7 +121,7 @@ describe('config defaults (RLlib 1.8)', () => {
   });
 
   test('the registry lists every algorithm', () => {
-    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'pg', 'ppo']);
+    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'appo', 'impala', 'pg', 'ppo']);
     for (const [name, algo] of Object.entries(algorithms)) assert.equal(algo.name, name);
   });
 });

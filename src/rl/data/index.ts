@@ -1,6 +1,6 @@
 /**
  * The data layer of rlflow's RL code: `SampleBatch`/`MultiAgentBatch` (plain data) and the functions over
- * them, advantage postprocessing (GAE), and observation filters. See docs/data.md.
+ * them, advantage postprocessing (GAE), V-trace targets, and observation filters. See docs/data.md.
  */
 export { SB, isMultiAgentBatch } from './sample-batch.js';
 export type { AnyBatch, Column, MultiAgentBatch, SampleBatch } from './sample-batch.js';
@@ -32,6 +32,8 @@ export {
 } from './multi-agent.js';
 export { discountCumsum, postprocessAdvantages, segmentEnds } from './gae.js';
 export type { AdvantageOptions } from './gae.js';
+export { vtrace } from './vtrace.js';
+export type { VTraceOptions, VTraceResult } from './vtrace.js';
 export {
   MeanStdFilter,
   NoFilter,

@@ -284,6 +284,27 @@ export class ActorCriticPolicy implements Policy {
     const logp = new Float32Array(n);
     const actions = dist.kind === 'categorical' ? new Int32Array(n) : new Float32Array(n * dist.actionWidth);
     if (n === 0) return { actions, logp, vfPreds: new Float32Array(0), distInputs: new Float32Array(0) };
+    const { distInputs, vfPreds } = this.distInputsAndValues(x, n);
+    dist.sample(distInputs, n, options.explore, options.random, actions, logp);
+    return { actions, logp, vfPreds, distInputs };
+  }
+
+  /**
+   * The current policy's view of taken actions: log π(a|s), V(s) and the distribution inputs, for `n`
+   * rows (one inference pass). Off-policy learners (IMPALA's V-trace, APPO) call it on a train batch.
+   */
+  evaluate(obs: Float32Array, n: number, actions: ArrayLike<number>): { readonly logp: Float32Array; readonly values: Float32Array; readonly distInputs: Float32Array } {
+    this.live();
+    const x = this.checkObs(obs, n);
+    if (n === 0) return { logp: new Float32Array(0), values: new Float32Array(0), distInputs: new Float32Array(0) };
+    if (actions.length < n * this.dist.actionWidth) throw new Error(`actor-critic policy: ${n} rows need ${n * this.dist.actionWidth} action values, got ${actions.length}`);
+    const { distInputs, vfPreds } = this.distInputsAndValues(x, n);
+    return { logp: this.dist.logp(distInputs, actions, n), values: vfPreds, distInputs };
+  }
+
+  /** Distribution inputs ([n × inputWidth], RLlib's layout) and values (zeros without a critic), one pass. */
+  private distInputsAndValues(x: Float32Array, n: number): { distInputs: Float32Array; vfPreds: Float32Array } {
+    const dist = this.dist;
     const outs = this.tf.tidy(() => this.inferenceForward(x, n, true, this.hasCritic));
     let distInputs: Float32Array;
     let vfPreds: Float32Array;
@@ -305,8 +326,7 @@ export class ActorCriticPolicy implements Policy {
     } finally {
       for (const t of outs) t.dispose();
     }
-    dist.sample(distInputs, n, options.explore, options.random, actions, logp);
-    return { actions, logp, vfPreds, distInputs };
+    return { distInputs, vfPreds };
   }
 
   value(obs: Float32Array, n: number): Float32Array {
