@@ -7,7 +7,7 @@ import type { ExplorationConfig } from '../rl/policy/exploration.js';
 import type { QPolicyConfig } from '../rl/policy/types.js';
 import type { ReplayBuffersConfig } from '../rl/replay/replay-buffers.js';
 import type { WorkerGroup } from '../rl/worker-api.js';
-import { commonConfig, commonSchema, policyWorkerGroups } from './common.js';
+import { commonConfig, policyWorkerGroups } from './common.js';
 
 /** SimpleQ's keys; DQN and Ape-X extend them. */
 export const qLearningConfig = {
@@ -28,13 +28,9 @@ export const qLearningConfig = {
   epsilonTimesteps: z.number().int().min(0).default(10_000).describe('ε-greedy: env steps over which ε falls linearly'),
 };
 
-const qSchema = z.object({
-  ...qLearningConfig,
-  dueling: z.boolean().optional(),
-  doubleQ: z.boolean().optional(),
-  nStep: z.number().optional(),
-});
-type QConfig = z.infer<typeof qSchema> & z.infer<typeof commonSchema>;
+/** SimpleQ's config schema (without `.strict()`, so DQN and Ape-X configs satisfy its type). */
+export const qLearningSchema = z.object(qLearningConfig);
+type QConfig = z.infer<typeof qLearningSchema> & { readonly dueling?: boolean; readonly doubleQ?: boolean; readonly nStep?: number };
 
 /** The Q policy of a config (SimpleQ: no dueling, no double Q, 1-step). */
 export function qPolicyConfig(config: QConfig, exploration?: ExplorationConfig): QPolicyConfig {

@@ -4,16 +4,16 @@
  * learner, whose weights go to every worker, and the target network is refreshed every
  * `targetNetworkUpdateFreq` sampled steps.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { concurrently } from '../dsl/concurrently.js';
 import type { Stream } from '../dsl/stream.js';
 import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js';
 import { learnOnReplayed, replay, storeToReplayBuffer, updateTargetNetwork } from '../rl/ops/replay.js';
 import { parallelRollouts } from '../rl/ops/rollouts.js';
 import { parseConfig, type Algorithm } from './common.js';
-import { qLearningConfig, qWorkerGroups, replayConfig } from './q-common.js';
+import { qLearningSchema, qWorkerGroups, replayConfig } from './q-common.js';
 
-export const simpleQConfigSchema = z.object({ ...qLearningConfig }).strict();
+export const simpleQConfigSchema = qLearningSchema.strict();
 export type SimpleQConfig = z.infer<typeof simpleQConfigSchema>;
 
 export function simpleQPlan(config: SimpleQConfig): Stream<ResultDict> {

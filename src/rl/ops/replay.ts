@@ -28,7 +28,7 @@ import type { AnyBatch } from '../data/sample-batch.js';
 import { ReplayBuffers, type ReplayBuffersConfig } from '../replay/replay-buffers.js';
 import type { ReplayActorImpl } from '../replay/replay-actor.js';
 import type { LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
-import { LEARN_TIMER, STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
+import { STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
 import { globalVars, recordLearnerStats } from './training.js';
 
 /** A replay buffer on the driver: its name (unique in the plan) and its plain-data config. */
