@@ -50,6 +50,9 @@ export const PAGES: readonly PageSpec[] = [
   },
   { algorithm: 'a3c', planFunction: 'a3cPlan', rllib: { plan: '`a3c/a3c.py:execution_plan`', lines: 5 } },
   { algorithm: 'ppo', planFunction: 'ppoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan`', lines: 30 } },
+  { algorithm: 'simpleq', planFunction: 'simpleQPlan', rllib: { plan: '`dqn/simple_q.py:execution_plan`', lines: 31 } },
+  { algorithm: 'dqn', planFunction: 'dqnPlan', rllib: { plan: '`dqn/dqn.py:execution_plan`', lines: 67 } },
+  { algorithm: 'apex', planFunction: 'apexPlan', rllib: { plan: '`dqn/apex.py:apex_execution_plan`', lines: 74 } },
 ];
 
 export function pagePath(algorithm: string): string {

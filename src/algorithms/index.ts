@@ -6,7 +6,7 @@ import { pg } from './pg.js';
 import { ppo } from './ppo.js';
 import { apex } from './apex.js';
 import { dqn } from './dqn.js';
-import { simpleQ } from './simple-q.js';
+import { simpleQ } from './simpleq.js';
 
 export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, apex } as unknown as Record<string, Algorithm<never>>;
 
