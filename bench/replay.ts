@@ -25,7 +25,7 @@ import { backendInfo, loadTf, type Tf } from '../src/rl/policy/tf-backend.js';
 import type { QPolicyConfig } from '../src/rl/policy/types.js';
 import { DISCOUNTS, ReplayBuffer, WEIGHTS } from '../src/rl/replay/index.js';
 import { run } from '../src/runtime/runtime.js';
-import { createRng } from '../src/runtime/rng.js';
+import { createRng } from '../src/rng/index.js';
 import { FULL, QUICK, fmt, loadAvg, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, positiveInt, ratio, selectedParts, spread, withRepOptions, type MeasureOptions } from './lib.js';
 
 export const description = 'replay add+sample and prioritized sampling vs hand-written buffers; DQN update vs hand-written TF.js; Ape-X steps/s 1 vs 2 workers';

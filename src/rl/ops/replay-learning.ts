@@ -17,7 +17,7 @@ import type { LearnerOutput } from '../learner/index.js';
 import type { ReplayLearnResult, ReplayLearnerConfig, ReplayLearnerImpl, ReplayLearnerReply } from '../replay-learner.js';
 import type { RolloutWorkerConfig } from '../worker-api.js';
 import { STEPS_TRAINED } from './internal.js';
-import { globalVars, recordLearnerStats } from './training.js';
+import { globalVars, recordLearnerStats } from './stages/training.js';
 
 /** The Ape-X learner group (one `ReplayLearner`). */
 export type ReplayLearnerGroup = ActorGroup<ReplayLearnerImpl, [RolloutWorkerConfig, ReplayLearnerConfig]>;
@@ -28,6 +28,8 @@ export type ReplayLearnerOutput = LearnerOutput<ReplayLearnResult>;
 /** Key of the learner loop's queue statistics in `metrics.info` (RLlib's learner_queue). */
 export const LEARNER_QUEUE = 'learner_queue';
 export const NUM_WEIGHT_SYNCS = 'num_weight_syncs';
+export const LEARNER_GRAD_TIMER = 'learner_grad';
+export const LEARNER_LOAD_WAIT_TIMER = 'learner_load_wait';
 
 export const putArgs = actorStage(import.meta.url, function putArgs(batch: AnyBatch, ctx: StageContext): unknown[] {
   if (!ctx.sourceActor) throw new PlanError('learnOnReplayActors: a replayed batch without its replay actor (replay from replay actors)');
@@ -41,7 +43,12 @@ export const learnerOutputs = actorStage(
     const last = reply.outputs.at(-1);
     if (last) recordLearnerStats(ctx, last.result.stats);
     const m = reply.metrics;
-    ctx.metrics.info[LEARNER_QUEUE] = { size_count: m.queueSizeCount, size_mean: m.queueSizeMean, size_std: m.queueSizeStd, size_quantiles: m.queueSizeQuantiles, learner_grad_time_ms: m.gradTimeMs, learner_load_wait_time_ms: m.loadWaitTimeMs };
+    ctx.metrics.info[LEARNER_QUEUE] = { size_count: m.queueSizeCount, size_mean: m.queueSizeMean, size_std: m.queueSizeStd, size_quantiles: m.queueSizeQuantiles };
+    // Wall-clock times go to timers (learner_grad_time_ms, learner_load_wait_time_ms), as RLlib's timing breakdown.
+    if (reply.outputs.length > 0) {
+      ctx.metrics.timer(LEARNER_GRAD_TIMER).push(m.gradTimeMs, last!.count);
+      ctx.metrics.timer(LEARNER_LOAD_WAIT_TIMER).push(m.loadWaitTimeMs);
+    }
     return reply.outputs;
   },
   { in: 'ReplayLearnerReply', out: 'ReplayLearnerOutput' },

@@ -29,7 +29,7 @@ import { ReplayBuffers, type ReplayBuffersConfig } from '../replay/replay-buffer
 import type { ReplayActorImpl } from '../replay/replay-actor.js';
 import type { LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
 import { STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
-import { globalVars, recordLearnerStats } from './training.js';
+import { globalVars, recordLearnerStats } from './stages/training.js';
 
 /** A replay buffer on the driver: its name (unique in the plan) and its plain-data config. */
 export interface LocalReplaySpec {
