@@ -235,7 +235,7 @@ describe('tuned examples', () => {
   });
 
   test('one per algorithm on CartPole-v1, and PPO on Pendulum-v1', () => {
-    for (const algorithm of ['pg', 'a2c', 'a3c', 'ppo']) assert.ok(tunedExample(algorithm, 'CartPole-v1'), `${algorithm} on CartPole-v1`);
+    for (const algorithm of ['pg', 'a2c', 'a3c', 'ppo', 'simpleq', 'dqn', 'apex']) assert.ok(tunedExample(algorithm, 'CartPole-v1'), `${algorithm} on CartPole-v1`);
     assert.ok(tunedExample('ppo', 'Pendulum-v1'));
     assert.equal(tunedExample('ppo', 'NoSuchEnv-v0'), undefined);
   });
