@@ -9,6 +9,7 @@ import { calibrate, calibrateHelp } from './calibrate.js';
 import { check, checkHelp } from './check.js';
 import { demo, demoHelp } from './demo.js';
 import { loc, locHelp } from './loc.js';
+import { node, nodeHelp } from './node.js';
 import { inspect, inspectHelp } from './inspect.js';
 import { passes, passesHelp } from './passes.js';
 import { plot, plotHelp } from './plot.js';
@@ -24,6 +25,7 @@ Commands:
   inspect   show a plan as compiled and optimized: rlflow inspect ppo --format html --out ppo.html
   passes    list the optimizer passes and their contracts: rlflow passes [--plugin my-pass.ts]
   calibrate measure this machine's costs for the batch optimizer pass: rlflow calibrate
+  node      host actors for runs on other machines: rlflow node --connect nats://host:4222
   demo      run the demo plan (actors → actor-side stage → gather → driver stage)
   check     check plan sources statically: rlflow check plan.ts stages.ts
   loc       plan sizes next to RLlib 1.8's execution plans: rlflow loc --format md
@@ -40,6 +42,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   calibrate: { run: (argv) => calibrate(argv), help: calibrateHelp },
   inspect: { run: (argv) => inspect(argv), help: inspectHelp },
   passes: { run: (argv) => passes(argv), help: passesHelp },
+  node: { run: (argv) => node(argv), help: nodeHelp },
 };
 
 /** rlflow's version, from the nearest package.json above this file (works from src/ and dist/). */

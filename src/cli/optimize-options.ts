@@ -46,7 +46,9 @@ export function optimizeRequest(values: Record<string, unknown>): { passes: stri
  * The resources a run on `backend` can use. The local backend runs every actor in the driver's process,
  * which holds ONE TensorFlow.js backend, so actors cannot sit on different devices there: no GPU.
  */
-export function inventoryFor(backend: 'local' | 'farm'): Inventory {
+export function inventoryFor(backend: 'local' | 'farm' | Inventory): Inventory {
+  // A cluster's inventory (the nats backend's nodes) is given as is.
+  if (typeof backend === 'object') return backend;
   const detected = detectInventory();
   if (backend === 'farm') return detected;
   const host = detected.hosts[0]!;
@@ -59,7 +61,7 @@ export function inventoryFor(backend: 'local' | 'farm'): Inventory {
 }
 
 /** Runs the requested optimization; the result, or undefined when the flags turned it off. */
-export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false, backend: 'local' | 'farm' = 'farm'): Promise<OptimizeResult | undefined> {
+export async function optimizeFromFlags(plan: CompiledPlan, values: Record<string, unknown>, explain = false, backend: 'local' | 'farm' | Inventory = 'farm'): Promise<OptimizeResult | undefined> {
   const request = optimizeRequest(values);
   if (!request) return undefined;
   await loadPlugins(values);
@@ -69,12 +71,13 @@ export async function optimizeFromFlags(plan: CompiledPlan, values: Record<strin
     explain: request.explain || explain,
     inventory: inventoryFor(backend),
     costs: loadCostModel(),
-    ...(request.strict ? { options: { place: { strict: true } } } : {}),
+    // On a cluster, a group's actors are spread over the nodes (the place pass's `spread` option).
+    ...(request.strict || typeof backend === 'object' ? { options: { place: { ...(request.strict ? { strict: true } : {}), ...(typeof backend === 'object' ? { spread: true } : {}) } } } : {}),
   });
 }
 
 /** Optimizes for a run: prints a one-line summary (or the full explanation) and warnings; returns the graph to run. */
-export async function optimizeForCli(plan: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' = 'farm'): Promise<PlanGraph> {
+export async function optimizeForCli(plan: CompiledPlan, values: Record<string, unknown>, out: (line: string) => void, backend: 'local' | 'farm' | Inventory = 'farm'): Promise<PlanGraph> {
   const result = await optimizeFromFlags(plan, values, false, backend);
   if (!result) {
     out('optimizer: off (--no-optimize): the plan runs exactly as compiled');

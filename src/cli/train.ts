@@ -13,7 +13,8 @@ import type { WorkerState } from '../rl/worker-api.js';
 import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
-import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
+import { natsHelp, natsOptions, optimizeForBackend } from './cluster.js';
+import { optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
 import { isPlanJsonFile } from './plan-json.js';
@@ -26,7 +27,10 @@ runs your own plan instead, as does a plan saved as JSON (rlflow inspect <algo> 
 each item it outputs is printed (result dicts as iteration lines).
   --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
   --workers <n>         rollout worker actors
-  --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)
+  --backend <b>         farm (one process per actor; default), local (in-process, deterministic), or nats
+                        (actors on \`rlflow node\` processes on other machines, docs/multi-node.md)
+  --nats <url>          with --backend nats: the NATS server the nodes joined, e.g. nats://10.0.0.5:4222
+  --nodes <n>           with --backend nats: wait (up to 30 s) until n nodes answered
   --seed <s>            root seed (default 0)
   --stop-reward <r>     stop when the smoothed episode reward reaches r (default: the tuned target)
   --stop-timesteps <t>  stop after t env steps (default: the tuned budget, else 1,000,000)
@@ -36,7 +40,8 @@ each item it outputs is printed (result dicts as iteration lines).
   --quiet               no progress bar, only iteration lines
   --skip-check          plan files: skip the static checks of rlflow check (docs/check.md)
   --trace <file.json>   record a run trace (Chrome trace format: ui.perfetto.dev, chrome://tracing; see docs/traces.md)
-${optimizerHelp}`;
+${optimizerHelp}
+${natsHelp}`;
 
 interface Stop {
   readonly reward: number | undefined;
@@ -109,6 +114,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
     quiet: { type: 'boolean' },
     'skip-check': { type: 'boolean' },
     trace: { type: 'string' },
+    nodes: { type: 'string' },
+    ...natsOptions,
     ...optimizerOptions,
   });
   const name = positionals[0];
@@ -117,7 +124,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
   const algorithm = algorithms[name];
   if (!algorithm) throw new UsageError(`unknown algorithm '${name}'; available: ${Object.keys(algorithms).join(', ')} (or give a plan file)`);
   const env = (values['env'] as string | undefined) ?? 'CartPole-v1';
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const backendName = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const tuned = tunedExample(name, env);
   const overrides: Record<string, unknown> = { ...readConfigFile(values['config'] as string | undefined), env };
@@ -133,14 +140,14 @@ export async function train(argv: string[], out: (line: string) => void = consol
   mkdirSync(outDir, { recursive: true });
   const progressFile = path.join(outDir, 'progress.jsonl');
   writeFileSync(progressFile, '');
-  writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend, stop, config }, null, 2));
+  writeFileSync(path.join(outDir, 'config.json'), JSON.stringify({ algorithm: name, seed, backend: backendName, stop, config }, null, 2));
   const live = values['quiet'] !== true && process.stdout.isTTY === true;
 
-  out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backend}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
+  out(`rlflow train ${name} on ${env}: ${String(config['numWorkers'])} worker(s) × ${String(config['numEnvsPerWorker'])} env(s), backend ${backendName}, seed ${seed}${tuned ? ' (tuned example)' : ''}`);
   out(`stop at reward ≥ ${stop.reward ?? 'n/a'} or ${int(stop.timesteps)} steps${stop.iterations ? ` or ${stop.iterations} iterations` : ''}; output in ${outDir}`);
 
   const compiled = await compile(algorithm.plan(config as never), { name: `${name}-${env}` });
-  const plan = await optimizeForCli(compiled, values, out, backend);
+  const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
   const started = performance.now();
   const trace = traceOption(values);
   const rt = await run<ResultDict>(plan, { backend, seed, trace: trace?.recorder });
@@ -214,15 +221,15 @@ export async function train(argv: string[], out: (line: string) => void = consol
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */
 async function trainPlanFile(file: string, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
-  const backend = choiceOption(values['backend'], 'backend', ['local', 'farm'] as const, 'farm');
+  const backendName = choiceOption(values['backend'], 'backend', ['local', 'farm', 'nats'] as const, 'farm');
   const seed = intOption(values['seed'], 'seed', 0);
   const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
   // Static checks first (docs/check.md): a stage a worker cannot load should fail here, at its line,
   // not in a worker process after the actors started.
   if (values['skip-check'] !== true && !isPlanJsonFile(file)) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
-  out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
-  const plan = await optimizeForCli(compiled, values, out, backend);
+  out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backendName}, seed ${seed}`);
+  const { plan, backend } = await optimizeForBackend(compiled, values, out, backendName);
   const trace = traceOption(values);
   const rt = await run<unknown>(plan, { backend, seed, trace: trace?.recorder });
   let count = 0;

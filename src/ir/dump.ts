@@ -90,7 +90,7 @@ export function dumpGraph(graph: PlanGraph, options: DumpOptions = {}): string {
     const g = attrs.actorGroups[name]!;
     // Optional placement and batching facts come before the (often long) constructor args.
     const prefers = g.prefers ? ` prefers:${g.prefers}` : '';
-    const host = g.host ? ` host:${g.host}` : '';
+    const host = g.hosts ? ` hosts:${g.hosts.join(',')}` : g.host ? ` host:${g.host}` : '';
     const work = g.vectorizable ? ` vectorizable=${stableJson(g.vectorizable)}` : '';
     const head = `group ${name} = ${displayRef(g.actorClass, root)} x${g.count} ${stableJson(g.resources)} ${g.device}${prefers}${host} items:${g.itemType}${work}`;
     const args = stableJson(g.args);

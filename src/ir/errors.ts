@@ -126,3 +126,8 @@ export class ActorCrashedError extends StageError {
 export class PlanStuckError extends RlflowError {
   override name = 'PlanStuckError';
 }
+
+/** A multi-machine run cannot go ahead: no node answered, or a node runs different code than the driver. */
+export class ClusterError extends RlflowError {
+  override name = 'ClusterError';
+}

@@ -80,6 +80,11 @@ export interface ActorGroupSpec {
   readonly device: Device;
   /** The device this group would rather run on (learners prefer `gpu`); the `place` pass decides. */
   readonly prefers?: Device;
+  /**
+   * Machine of each actor, by index, when the `place` pass spread the group over several machines
+   * (its `spread` option); `host` below is then the first actor's.
+   */
+  readonly hosts?: readonly string[];
   /** Machine the group runs on, chosen by the `place` pass (`local`: the driver's machine). */
   readonly host?: string;
   /** Work the `batch` pass may vectorize. */

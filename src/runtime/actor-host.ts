@@ -21,6 +21,8 @@ export interface ActorSpec {
   readonly rootSeed: number;
   readonly actorClass: StageRef;
   readonly args: readonly unknown[];
+  /** Machine the `place` pass chose for this actor (multi-machine backends route by it). */
+  readonly host?: string;
   /** Device the `place` pass chose for the group (default `cpu`). */
   readonly device?: Device;
   /** Rows per vectorized call chosen for the group (see `ActorContext.vectorBatch`). */

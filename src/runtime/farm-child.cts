@@ -65,3 +65,7 @@ export function callTimed(method: string, args: readonly unknown[], cb: Callback
     (e: unknown) => reply(cb, failure(e)),
   );
 }
+
+// NOTE: worker-farm's child never exits on its own when its parent dies (killed, not closed): leave
+// with it, so no actor process outlives the process that hosts it (the driver, or an `rlflow node`).
+process.once('disconnect', () => process.exit(0));

@@ -145,6 +145,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
         rootSeed: seed,
         actorClass: g.actorClass,
         args: g.args,
+        ...((g.hosts?.[index] ?? g.host) !== undefined ? { host: g.hosts?.[index] ?? g.host } : {}),
         device: g.device,
         ...(g.vectorizable ? { vectorBatch: g.vectorizable.batch ?? 1 } : {}),
       })),

@@ -196,6 +196,34 @@ describe('place: rules', () => {
     assert.match(notesAbout(report, 'wide')[0]!, /^wide → big:cpu ×4 \(1 cpu each; 5 of 8 CPUs\)/);
   });
 
+  test('spread (clusters): each actor of a CPU group to the host with the most free CPUs, said in explain and the dump', async () => {
+    const inv = inventory({ name: 'a', cpus: 2 }, { name: 'b', cpus: 2 });
+    const { graph, report } = await place(await ppoPlan(), inv, { spread: true });
+    // The learner (a GPU wish, no GPU anywhere) takes a first; the two workers go to b, then a.
+    assert.equal(group(graph, 'learner').host, 'a');
+    assert.equal(group(graph, 'learner').hosts, undefined);
+    assert.deepEqual(group(graph, 'workers').hosts, ['b', 'a']);
+    assert.equal(group(graph, 'workers').host, 'b');
+    assert.match(notesAbout(report, 'workers')[0]!, /^workers → a ×1, b ×1:cpu \(spread over the hosts, each actor to the one with the most free CPUs; 1 cpu each; a 2 of 2 CPUs, b 1 of 2 CPUs\)/);
+    assert.match(dumpGraph(graph), /group workers = .* hosts:b,a /);
+    // Idempotent, and without spread the group is whole again (the pass recomputes from the requests).
+    const again = await optimize({ graph }, { passes: ['place'], verify: true, inventory: inv, options: { place: { spread: true } } });
+    assert.deepEqual(group(again.graph, 'workers').hosts, ['b', 'a']);
+    const whole = await place({ graph }, inv);
+    assert.equal(group(whole.graph, 'workers').hosts, undefined);
+    assert.equal(group(whole.graph, 'workers').host, 'b');
+  });
+
+  test('spread on one host, or a group that fits one host only, places the group whole', async () => {
+    const { graph } = await place(await counterPlan(counters('w', { count: 3 })), inventory({ cpus: 4 }), { spread: true });
+    assert.equal(group(graph, 'w').hosts, undefined);
+    assert.equal(group(graph, 'w').host, 'local');
+    const lopsided = await place(await counterPlan(counters('w', { count: 2 })), inventory({ name: 'tiny', cpus: 0 }, { name: 'big', cpus: 8 }), { spread: true });
+    assert.equal(group(lopsided.graph, 'w').hosts, undefined);
+    assert.equal(group(lopsided.graph, 'w').host, 'big');
+    await assert.rejects(place(await counterPlan(counters('w')), inventory({ cpus: 1 }), { spread: 'yes' }), /option 'spread' of pass 'place' must be a boolean/);
+  });
+
   test('a plan without actor groups is left alone', async () => {
     const { report } = await place(await compile(fromItems([1, 2])), inventory({ cpus: 1 }));
     assert.equal(report.passes[0]!.stats.nodesChanged + report.passes[0]!.stats.groupsModified, 0);

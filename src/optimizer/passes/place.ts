@@ -26,11 +26,16 @@ const EPS = 1e-9;
 /** Oversubscription beyond this factor is a warning, not just a note. */
 const WARN_OVERSUBSCRIPTION = 2;
 
-const KNOWN_OPTIONS = new Set(['strict']);
+const KNOWN_OPTIONS = new Set(['strict', 'spread']);
 
 interface PlaceOptions {
   /** Fail instead of falling back when a GPU demand cannot be met, for every group. */
   readonly strict: boolean;
+  /**
+   * Spread the actors of each CPU group over the hosts, one by one to the host with the most free CPUs
+   * (the `nats` backend asks for it, so a group of rollout workers uses every node).
+   */
+  readonly spread: boolean;
 }
 
 /** One host's resources while the pass hands them out. */
@@ -54,13 +59,15 @@ interface Request {
 function parseOptions(raw: Readonly<Record<string, unknown>>): PlaceOptions {
   const unknown = Object.keys(raw).filter((k) => !KNOWN_OPTIONS.has(k));
   if (unknown.length) {
-    throw new PassConfigError(`unknown option(s) for pass 'place': ${unknown.map((k) => `'${k}'`).join(', ')}`, { hint: "the place pass takes { strict?: boolean }" });
+    throw new PassConfigError(`unknown option(s) for pass 'place': ${unknown.map((k) => `'${k}'`).join(', ')}`, { hint: 'the place pass takes { strict?: boolean, spread?: boolean }' });
   }
-  const strict = raw['strict'];
-  if (strict !== undefined && typeof strict !== 'boolean') {
-    throw new PassConfigError(`option 'strict' of pass 'place' must be a boolean, got ${JSON.stringify(strict)}`, { hint: 'e.g. optimize(plan, { options: { place: { strict: true } } })' });
+  for (const key of KNOWN_OPTIONS) {
+    const v = raw[key];
+    if (v !== undefined && typeof v !== 'boolean') {
+      throw new PassConfigError(`option '${key}' of pass 'place' must be a boolean, got ${JSON.stringify(v)}`, { hint: `e.g. optimize(plan, { options: { place: { ${key}: true } } })` });
+    }
   }
-  return { strict: strict === true };
+  return { strict: raw['strict'] === true, spread: raw['spread'] === true };
 }
 
 function requestOf(group: ActorGroupSpec): Request {
@@ -177,15 +184,48 @@ export const placePass: Pass = registerPass({
       return;
     }
 
-    const placed = new Map<string, { host: string; device: Device }>();
+    const placed = new Map<string, Placed>();
     for (const req of requests) placed.set(req.group.name, assign(req, states, options, ctx));
     noteOversubscription(states, ctx);
     apply(graph, placed);
   },
 });
 
+/** Where a group goes: one host, or (spread) a host per actor. */
+interface Placed {
+  readonly host: string;
+  readonly device: Device;
+  readonly hosts?: readonly string[];
+}
+
+/**
+ * Spreads a CPU group's actors one by one to the host with the most free CPUs (ties: inventory order),
+ * or undefined when they all land on one host (then the group is placed as a whole).
+ */
+function spreadGroup(g: ActorGroupSpec, states: HostState[], ctx: PassContext, why: string): Placed | undefined {
+  const free = states.map((s) => s.host.cpus - s.cpusUsed);
+  const picks: number[] = [];
+  for (let a = 0; a < g.count; a++) {
+    let best = 0;
+    for (let k = 1; k < free.length; k++) if (free[k]! > free[best]! + EPS) best = k;
+    picks.push(best);
+    free[best]! -= g.resources.cpus;
+  }
+  if (new Set(picks).size < 2) return undefined;
+  const per = new Map<number, number>();
+  for (const k of picks) per.set(k, (per.get(k) ?? 0) + 1);
+  for (const [k, n] of per) {
+    states[k]!.cpusUsed += n * g.resources.cpus;
+    states[k]!.actors += n;
+  }
+  const where = [...per].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${states[k]!.host.name} ×${n}`).join(', ');
+  const load = [...per.keys()].sort((a, b) => a - b).map((k) => `${states[k]!.host.name} ${num(states[k]!.cpusUsed)} of ${plural(states[k]!.host.cpus, 'CPU')}`).join(', ');
+  ctx.note(`${g.name} → ${where}:cpu (${why}spread over the hosts, each actor to the one with the most free CPUs; ${plural(g.resources.cpus, 'cpu')} each; ${load})`, g.name);
+  return { host: states[picks[0]!]!.host.name, device: 'cpu', hosts: picks.map((k) => states[k]!.host.name) };
+}
+
 /** Places one group, records the resources it takes, and notes the decision. */
-function assign(req: Request, states: HostState[], options: PlaceOptions, ctx: PassContext): { host: string; device: Device } {
+function assign(req: Request, states: HostState[], options: PlaceOptions, ctx: PassContext): Placed {
   const g = req.group;
   const cpus = g.resources.cpus * g.count;
   const times = g.count > 1 ? ` ×${g.count}` : '';
@@ -212,6 +252,9 @@ function assign(req: Request, states: HostState[], options: PlaceOptions, ctx: P
       if (options.strict) failStrict(req, why, "the place pass's strict option");
       ctx.warn(`actor group '${g.name}' demands ${num(g.resources.gpus)} GPU per actor but runs on the CPU: ${why}${g.source ? ` (declared at ${formatSource(g.source)})` : ''}`, g.source ? { source: g.source } : undefined);
     }
+    const wanted0 = req.kind === 'demand' ? `demands ${num(g.resources.gpus)} GPU per actor` : 'prefers gpu';
+    const spread = options.spread && g.count > 1 ? spreadGroup(g, states, ctx, `${wanted0}, but ${why}; falling back to the CPU; `) : undefined;
+    if (spread) return spread;
     const s = cpuHost(states, cpus);
     s.cpusUsed += cpus;
     s.actors += g.count;
@@ -219,6 +262,8 @@ function assign(req: Request, states: HostState[], options: PlaceOptions, ctx: P
     ctx.note(`${g.name} → ${s.host.name}:cpu${times} (${wanted}, but ${why}; falling back to the CPU; ${cpuSummary(g, s)})`, g.name);
     return { host: s.host.name, device: 'cpu' };
   }
+  const spread = options.spread && g.count > 1 ? spreadGroup(g, states, ctx, '') : undefined;
+  if (spread) return spread;
   const s = cpuHost(states, cpus);
   s.cpusUsed += cpus;
   s.actors += g.count;
@@ -238,12 +283,17 @@ function noteOversubscription(states: readonly HostState[], ctx: PassContext): v
 }
 
 /** Writes each group's host and device, and puts its actor-side nodes on that device. */
-function apply(graph: PlanGraph, placed: ReadonlyMap<string, { host: string; device: Device }>): void {
+function apply(graph: PlanGraph, placed: ReadonlyMap<string, Placed>): void {
   const groups = graph.getAttribute('actorGroups');
   const next: Record<string, ActorGroupSpec> = {};
   for (const [name, g] of Object.entries(groups)) {
     const p = placed.get(name)!;
-    next[name] = g.device === p.device && g.host === p.host ? g : { ...g, device: p.device, host: p.host };
+    const sameHosts = (g.hosts ?? []).join(',') === (p.hosts ?? []).join(',');
+    if (g.device === p.device && g.host === p.host && sameHosts) next[name] = g;
+    else {
+      const { hosts: _old, ...rest } = g;
+      next[name] = { ...rest, device: p.device, host: p.host, ...(p.hosts ? { hosts: p.hosts } : {}) };
+    }
   }
   graph.setAttribute('actorGroups', next);
   for (const id of graph.nodes()) {

@@ -1,0 +1,53 @@
+/**
+ * The issue's "done when", as a test: a nats-server, two `rlflow node` processes, and `rlflow train ppo
+ * --backend nats` reaching CartPole-v1's target with its rollout workers on both nodes (the CLI from the
+ * sources, as separate processes). Small and seeded; the run stops at the tuned target (475).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { natsUnavailable, startLocalCluster, type LocalCluster } from '../fixtures/nats-cluster.js';
+
+const CLI = fileURLToPath(new URL('../fixtures/rlflow-cli.ts', import.meta.url));
+const skip = natsUnavailable();
+
+function cli(args: readonly string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('rlflow train ppo --backend nats with two node processes', { skip, timeout: 600_000 }, () => {
+  let cluster: LocalCluster;
+  let dir: string;
+  before(async () => {
+    cluster = await startLocalCluster({ nodes: 2 });
+    dir = mkdtempSync(path.join(tmpdir(), 'rlflow-nats-ppo-'));
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('reaches the CartPole-v1 target with workers on both nodes', async () => {
+    const { code, out } = await cli(['train', 'ppo', '--backend', 'nats', '--nats', cluster.url, '--nodes', '2', '--seed', '0', '--stop-timesteps', '300000', '--quiet', '--out', dir]);
+    assert.equal(code, 0, out);
+    assert.match(out, /target 475: reached/, out);
+    // The run header says where each actor ran; the nodes' logs agree.
+    const placed = /nats: actors on (.*)/.exec(out)?.[1] ?? '';
+    const workerNodes = new Set([...placed.matchAll(/workers\[\d+\]@(\S+?)(,|$)/g)].map((m) => m[1]));
+    assert.deepEqual([...workerNodes].sort(), ['n0', 'n1'], placed);
+    for (const n of cluster.nodes) assert.match(n.output(), /started .*workers\[\d\]/, n.output());
+    const lines = readFileSync(path.join(dir, 'progress.jsonl'), 'utf8').trim().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as { episode_reward_mean: number };
+    assert.ok(last.episode_reward_mean >= 475);
+  });
+});
