@@ -52,6 +52,9 @@ export const PAGES: readonly PageSpec[] = [
   { algorithm: 'ppo', planFunction: 'ppoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan`', lines: 30 } },
   { algorithm: 'impala', planFunction: 'impalaPlan', rllib: { plan: '`impala/impala.py:execution_plan`', lines: 24 } },
   { algorithm: 'appo', planFunction: 'appoPlan', rllib: { plan: '`impala/impala.py:execution_plan` (APPO uses IMPALA\'s)', lines: 24 } },
+  { algorithm: 'simpleq', planFunction: 'simpleQPlan', rllib: { plan: '`dqn/simple_q.py:execution_plan`', lines: 31 } },
+  { algorithm: 'dqn', planFunction: 'dqnPlan', rllib: { plan: '`dqn/dqn.py:execution_plan`', lines: 67 } },
+  { algorithm: 'apex', planFunction: 'apexPlan', rllib: { plan: '`dqn/apex.py:apex_execution_plan`', lines: 74 } },
 ];
 
 export function pagePath(algorithm: string): string {

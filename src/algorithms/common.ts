@@ -9,7 +9,7 @@ import { PlanError } from '../ir/errors.js';
 import type { Stream } from '../dsl/stream.js';
 import type { FaultOptions } from '../runtime/faults.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
-import type { LossConfig, PolicyConfig } from '../rl/policy/types.js';
+import type { AnyPolicyConfig, LossConfig, PolicyConfig } from '../rl/policy/types.js';
 import { AsyncLearner, type AsyncLearnerConfig } from '../rl/async-learner.js';
 import type { AsyncLearnerGroup } from '../rl/ops/async-learning.js';
 import { RolloutWorker } from '../rl/rollout-worker.js';
@@ -73,9 +73,14 @@ type Common = z.infer<typeof commonSchema>;
 
 type WorkerKeys = Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
 
-/** The rollout workers and the learner (one worker with no envs) of a run. */
+/** The rollout workers and the learner (one worker with no envs) of an actor-critic run. */
 export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
-  const worker = rolloutWorkerConfig(config, loss);
+  return policyWorkerGroups(config, actorCriticPolicy(config, loss));
+}
+
+/** The rollout workers and the learner of a run, for any policy kind (actor-critic or Q). */
+export function policyWorkerGroups(config: WorkerKeys, policy: AnyPolicyConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+  const worker = rolloutWorkerConfig(config, policy);
   return {
     // Policy inference over a worker's env copies can run in fewer, larger forward passes: the batch pass picks the rows per pass.
     workers: actors(RolloutWorker, {
@@ -94,20 +99,17 @@ export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: W
 
 /** The learner of IMPALA and APPO: a learner with its own loop behind a bounded queue (async-learner.ts). */
 export function asyncLearnerGroup(config: WorkerKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
-  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, loss), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
+  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, actorCriticPolicy(config, loss)), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
+}
+
+/** The actor-critic policy of PG, A2C, A3C, PPO, IMPALA and APPO, from the common keys and a loss. */
+function actorCriticPolicy(config: WorkerKeys, loss: LossConfig): PolicyConfig {
+  return { hidden: config.hidden, activation: config.activation, vfShareLayers: config.vfShareLayers, lr: config.lr, gradClip: config.gradClip, loss };
 }
 
 /** What every rollout worker (and learner) of a run is built from. */
-function rolloutWorkerConfig(config: WorkerKeys, loss: LossConfig): RolloutWorkerConfig {
-  const policy: PolicyConfig = {
-    hidden: config.hidden,
-    activation: config.activation,
-    vfShareLayers: config.vfShareLayers,
-    lr: config.lr,
-    gradClip: config.gradClip,
-    loss,
-  };
-  const worker: RolloutWorkerConfig = {
+function rolloutWorkerConfig(config: WorkerKeys, policy: AnyPolicyConfig): RolloutWorkerConfig {
+  return {
     env: config.env,
     ...(config.envModule !== undefined ? { envModule: config.envModule } : {}),
     envConfig: config.envConfig,
@@ -122,7 +124,6 @@ function rolloutWorkerConfig(config: WorkerKeys, loss: LossConfig): RolloutWorke
     explore: config.explore,
     numericChecks: config.numericChecks,
   };
-  return worker;
 }
 
 /** An algorithm as the CLI and the registry see it. */

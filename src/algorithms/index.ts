@@ -12,11 +12,15 @@ import type { Algorithm } from './common.js';
 import { impala } from './impala.js';
 import { pg } from './pg.js';
 import { ppo } from './ppo.js';
+import { apex } from './apex.js';
+import { dqn } from './dqn.js';
+import { simpleQ } from './simpleq.js';
 
 /** Every built-in algorithm by name (`rlflow train <name>`). */
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo, simpleq: simpleQ, dqn, apex } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo, impala, appo };
+export { apex, dqn, simpleQ };
 export type { Algorithm };
 export { commonConfig, commonSchema, faultOptions, parseConfig, workerGroups } from './common.js';
 export * from './tuned.js';

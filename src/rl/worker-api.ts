@@ -5,7 +5,7 @@
  */
 import type { ActorGroup } from '../dsl/define.js';
 import type { SampleBatch } from './data/sample-batch.js';
-import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
+import type { AnyPolicyConfig, LearnerStats, PolicyState } from './policy/types.js';
 import type { FilterState, RunningStatState } from './data/filters.js';
 import type { NumericChecks } from './data/numeric.js';
 
@@ -27,7 +27,8 @@ export interface RolloutWorkerConfig {
   readonly lambda: number;
   readonly useGae: boolean;
   readonly useCritic: boolean;
-  readonly policy: PolicyConfig;
+  /** An actor-critic policy, or a Q policy (`kind: 'q'`). */
+  readonly policy: AnyPolicyConfig;
   readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
   /** Sample with exploration (stochastic actions). */
   readonly explore: boolean;
@@ -60,6 +61,9 @@ export interface LearnResult {
   /** The weights after the update, ready to broadcast (saves a round trip). */
   readonly weights: Float32Array[];
   readonly count: number;
+  /** Q policies on a replayed batch: TD error per row, and the rows' replay buffer slots. */
+  readonly tdErrors?: Float32Array;
+  readonly batchIndexes?: Int32Array;
 }
 
 /** Gradients computed on a batch, with the learner stats and the batch's size. */
@@ -112,6 +116,8 @@ export interface RolloutWorkerApi {
   /** Applies gradients; returns the new weights. */
   applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
   updateKl(sampledKl: number): Awaitable<number>;
+  /** Q policies: copies the online weights into the target network. */
+  updateTargetNetwork(): Awaitable<void>;
   /** Drains the episodes finished since the last call. */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
   /** The observation filter's state and the statistics gathered since the last sync (then cleared). */

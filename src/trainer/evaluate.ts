@@ -9,7 +9,7 @@ import { PlanError } from '../ir/errors.js';
 import { filterFromState, type ObservationFilter } from '../rl/data/filters.js';
 import { loadEnv } from '../rl/envs/registry.js';
 import type { Action, Env } from '../rl/envs/types.js';
-import { createActorCriticPolicy } from '../rl/policy/actor-critic.js';
+import { createPolicy } from '../rl/policy/create-policy.js';
 import type { Policy } from '../rl/policy/types.js';
 import type { RolloutWorkerConfig, WorkerState } from '../rl/worker-api.js';
 import { createRng, deriveSeed } from '../rng/index.js';
@@ -56,7 +56,7 @@ export async function loadPolicy(source: string | Checkpoint, options: { readonl
   if (!learner?.policy) throw new PlanError('the checkpoint holds no policy state (no learner or workers group)');
   // The workers' filter normalized what the policy saw; the learner's never saw an observation.
   const filterState = (checkpoint.actors['workers']?.[0] as WorkerState | undefined)?.filter ?? learner.filter;
-  const policy = await createActorCriticPolicy(probe.observationSpace, probe.actionSpace, workerConfig.policy, deriveSeed(checkpoint.seed, 'policy'));
+  const policy = await createPolicy(probe.observationSpace, probe.actionSpace, workerConfig.policy, deriveSeed(checkpoint.seed, 'policy'));
   policy.setState(learner.policy);
   const filter = filterState ? filterFromState(filterState) : filterFromState({ kind: 'NoFilter', dim: probe.observationSpace.shape.reduce((a, b) => a * b, 1) });
   const random = createRng(deriveSeed(options.seed ?? 0, 'eval-actions'));

@@ -120,8 +120,17 @@ describe('config defaults (RLlib 1.8)', () => {
     assert.equal(a2c.config({ microbatchSize: 40 }).microbatchSize, 40);
   });
 
+  test('SimpleQ, DQN and Ape-X defaults (spec §4.2)', () => {
+    const simpleq = algorithms['simpleq']!.config({}) as Record<string, unknown>;
+    assert.deepEqual([simpleq['bufferSize'], simpleq['learningStarts'], simpleq['targetNetworkUpdateFreq'], simpleq['lr'], simpleq['rolloutFragmentLength'], simpleq['trainBatchSize'], simpleq['finalEpsilon'], simpleq['epsilonTimesteps']], [50_000, 1000, 500, 5e-4, 4, 32, 0.02, 10_000]);
+    const dqn = algorithms['dqn']!.config({}) as Record<string, unknown>;
+    assert.deepEqual([dqn['dueling'], dqn['doubleQ'], dqn['nStep'], dqn['prioritizedReplay'], dqn['prioritizedReplayAlpha'], dqn['prioritizedReplayBeta'], dqn['hidden']], [true, true, 1, true, 0.6, 0.4, [256]]);
+    const apex = algorithms['apex']!.config({}) as Record<string, unknown>;
+    assert.deepEqual([apex['nStep'], apex['numWorkers'], apex['bufferSize'], apex['learningStarts'], apex['trainBatchSize'], apex['rolloutFragmentLength'], apex['targetNetworkUpdateFreq'], apex['maxWeightSyncDelay'], apex['numReplayBufferShards']], [3, 32, 2_000_000, 50_000, 512, 50, 500_000, 400, 4]);
+  });
+
   test('the registry lists every algorithm', () => {
-    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'appo', 'impala', 'pg', 'ppo']);
+    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'appo', 'dqn', 'impala', 'pg', 'ppo', 'simpleq']);
     for (const [name, algo] of Object.entries(algorithms)) assert.equal(algo.name, name);
   });
 });
@@ -261,7 +270,7 @@ describe('tuned examples', () => {
   });
 
   test('one per algorithm on CartPole-v1, and PPO on Pendulum-v1', () => {
-    for (const algorithm of ['pg', 'a2c', 'a3c', 'ppo']) assert.ok(tunedExample(algorithm, 'CartPole-v1'), `${algorithm} on CartPole-v1`);
+    for (const algorithm of ['pg', 'a2c', 'a3c', 'ppo', 'simpleq', 'dqn', 'apex']) assert.ok(tunedExample(algorithm, 'CartPole-v1'), `${algorithm} on CartPole-v1`);
     assert.ok(tunedExample('ppo', 'Pendulum-v1'));
     assert.equal(tunedExample('ppo', 'NoSuchEnv-v0'), undefined);
   });

@@ -26,6 +26,9 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   ppo: { ...SMALL, sgdMinibatchSize: 16, numSgdIter: 2 },
   impala: { ...SMALL, learnerQueueSize: 2 },
   appo: { ...SMALL, learnerQueueSize: 2, numSgdIter: 2 },
+  simpleq: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64 },
+  dqn: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64, nStep: 2 },
+  apex: { ...SMALL, learningStarts: 64, bufferSize: 1000, numReplayBufferShards: 2, timestepsPerIteration: 0 },
 };
 const ITERATIONS = 3;
 

@@ -178,7 +178,7 @@ describe('rlflow train', () => {
   });
 
   test('usage errors: unknown algorithm, missing algorithm, bad options', async () => {
-    await assert.rejects(runTrain(['nope', '--out', dir]), (e: unknown) => e instanceof UsageError && /unknown algorithm 'nope'; available: pg, a2c, a3c, ppo/.test(e.message));
+    await assert.rejects(runTrain(['nope', '--out', dir]), (e: unknown) => e instanceof UsageError && /unknown algorithm 'nope'; available: pg, a2c, a3c, ppo, simpleq, dqn, apex/.test(e.message));
     await assert.rejects(runTrain(['--env', 'CartPole-v1']), (e: unknown) => e instanceof UsageError && /name an algorithm/.test(e.message));
     await assert.rejects(runTrain(['ppo', '--backend', 'gpu']), (e: unknown) => e instanceof UsageError && /--backend must be one of local, farm/.test(e.message));
     await assert.rejects(runTrain(['ppo', '--stop-iters', '0']), (e: unknown) => e instanceof UsageError && /--stop-iters must be an integer >= 1/.test(e.message));
@@ -211,7 +211,7 @@ describe('rlflow train', () => {
     const bad = writeJson('bad-lr.json', { lr: 'fast' });
     assert.equal(await main(['train', 'ppo', '--config', bad]), 1);
     assert.match(errors.at(-1)!, /^rlflow train: PlanError: invalid ppo config: 'lr'/);
-    assert.equal(await main(['train', 'dqn']), 2);
-    assert.match(errors.at(-1)!, /unknown algorithm 'dqn'[\s\S]*rlflow train <algo \| plan-file> --env <id>/);
+    assert.equal(await main(['train', 'nope-algo']), 2);
+    assert.match(errors.at(-1)!, /unknown algorithm 'nope-algo'[\s\S]*rlflow train <algo \| plan-file> --env <id>/);
   });
 });

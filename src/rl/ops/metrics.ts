@@ -23,6 +23,11 @@ export interface ReportingOptions {
    * the driver and the merged filter is sent back to every worker (RLlib's FilterManager.synchronize).
    */
   readonly observationFilter?: 'NoFilter' | 'MeanStdFilter';
+  /**
+   * Indexes of the workers whose episodes are reported (default: all). Ape-X reports its least
+   * exploring workers only (RLlib's selected_workers); the others' episodes are drained and dropped.
+   */
+  readonly selectedWorkers?: readonly number[];
 }
 
 /**
@@ -35,6 +40,6 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
       .filter(oncePerTimestepsElapsed.with({ timestepsPerIteration: options.timestepsPerIteration ?? 0 }))
       .filter(oncePerTimeInterval.with({ minIterTimeS: options.minIterTimeS ?? 0 }));
     const synced = options.observationFilter === 'MeanStdFilter' ? iterations.forEach(synchronizeFilters.with({ workers: workers.name })) : iterations;
-    return synced.forEach(collectMetrics.with({ workers: workers.name, metricsSmoothingEpisodes: options.metricsSmoothingEpisodes ?? 100 }));
+    return synced.forEach(collectMetrics.with({ workers: workers.name, metricsSmoothingEpisodes: options.metricsSmoothingEpisodes ?? 100, ...(options.selectedWorkers ? { selectedWorkers: [...options.selectedWorkers] } : {}) }));
   });
 }

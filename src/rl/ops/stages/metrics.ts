@@ -81,6 +81,8 @@ export interface CollectMetricsOptions {
   readonly workers: string;
   /** Episodes in the smoothing window. */
   readonly metricsSmoothingEpisodes: number;
+  /** Indexes of the workers whose episodes count (default: all; the others' are drained and dropped). */
+  readonly selectedWorkers?: readonly number[];
 }
 
 function mean(xs: readonly number[]): number {
@@ -96,7 +98,8 @@ export const collectMetrics = actorStageFactory(
     // asked for its first output (not when the plan was built, before compiling and starting actors).
     let iterStart: number | undefined;
     return async (_item: unknown, ctx: StageContext): Promise<ResultDict> => {
-      const fresh = ((await ctx.callAll(options.workers, 'getMetrics')) as EpisodeMetrics[][]).flat();
+      const selected = options.selectedWorkers;
+      const fresh = ((await ctx.callAll(options.workers, 'getMetrics')) as EpisodeMetrics[][]).filter((_, i) => !selected || selected.includes(i)).flat();
       const history = ctx.state.get<EpisodeMetrics[]>('history') ?? [];
       // RLlib's smoothing: at least `window` episodes, padded with the most recent older ones; when more
       // new episodes than that arrived, all of them count.
