@@ -35,6 +35,11 @@ export interface Transitions {
   readonly notDone: Float32Array;
   /** Importance weights of prioritized replay (column `weights`), or undefined. */
   readonly weights: Float32Array | undefined;
+  /**
+   * γ^m of each row's bootstrap term: the `discounts` column of n-step transitions (the replay's
+   * n-step builder shortens windows at episode ends and fragment cuts), else γ^nStep for every row.
+   */
+  readonly discounts: Float32Array;
 }
 
 export interface QActorCriticLayout {
@@ -52,6 +57,8 @@ export interface QActorCriticLayout {
   /** Critic input = obs ++ action (Box), or obs with one Q value per action (Discrete). */
   readonly criticTakesAction: boolean;
   readonly targetActor: boolean;
+  readonly gamma: number;
+  readonly nStep: number;
 }
 
 function flatSize(space: Space, what: string, policy: string): number {
@@ -170,7 +177,9 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
       actions = squash(this.column(batch, SB.ACTIONS, this.actDim), this.low, this.high, new Float32Array(n * this.actDim));
     }
     const w = batch.columns['weights'];
-    return { n, obs, nextObs, actions, rewards, notDone, weights: w ? this.floats(w.subarray(0, n)) : undefined };
+    const disc = batch.columns['discounts'];
+    const discounts = disc ? this.floats(this.column(batch, 'discounts', 1)) : new Float32Array(n).fill(this.layout.gamma ** this.layout.nStep);
+    return { n, obs, nextObs, actions, rewards, notDone, discounts, weights: w ? this.floats(w.subarray(0, n)) : undefined };
   }
 
   /** Per-row TD-error weights / n as a tensor [n] (importance weights when replay is prioritized). */

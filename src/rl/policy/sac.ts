@@ -6,13 +6,15 @@
  * One `learnOnBatch` on replayed transitions (s, a, r, s', done), all losses from the same parameters
  * (then the three optimizers step, as RLlib does):
  *
- *   Box:       a' = tanh(μ(s') + σ(s')·ε'),  y = r + γⁿ·(1 − done)·(min_k Q'_k(s', a') − α·log π(a'|s'))
+ *   Box:       a' = tanh(μ(s') + σ(s')·ε'),  y = r + γᵐ·(1 − done)·(min_k Q'_k(s', a') − α·log π(a'|s'))
  *              critic  L_Q  = Σ_k mean(w · ½(Q_k(s, a) − y)²)
  *              actor   L_π  = mean(α·log π(ã|s) − min_k Q_k(s, ã)),  ã = tanh(μ(s) + σ(s)·ε)  (reparameterized)
- *   Discrete:  V'(s') = Σ_a' π(a'|s')·(min_k Q'_k(s', a') − α·log π(a'|s')),  y = r + γⁿ·(1 − done)·V'
+ *   Discrete:  V'(s') = Σ_a' π(a'|s')·(min_k Q'_k(s', a') − α·log π(a'|s')),  y = r + γᵐ·(1 − done)·V'
  *              critic  as above on Q_k(s, a);  actor  L_π = mean(Σ_a π(a|s)·(α·log π(a|s) − min_k Q_k(s, a)))
  *   entropy    L_α = −log α · (E[log π] + H̄)         (H̄ the target entropy; E over the batch, and over π
  *              for Discrete), so ∂L_α/∂log α = −(E[log π] + H̄): α falls while the entropy exceeds H̄.
+ *
+ * (γᵐ: the `discounts` column of n-step transitions, else γ^nStep.)
  *
  * Closed-form gradients at the network outputs (then mlp.ts's backward pass), with u = μ + σε, a = tanh(u):
  *   ∂log π/∂u = 2a  (from −log(1 − tanh²u)),   ∂log π/∂log σ (direct) = −1,   ∂u/∂log σ = σε,  ∂a/∂u = 1 − a²
@@ -112,6 +114,8 @@ export class SacPolicy extends QActorCriticBase {
         actorOutputActivation: 'linear',
         criticTakesAction: !discrete,
         targetActor: false,
+        gamma: config.gamma,
+        nStep: config.nStep,
       },
       'sac',
       deriveSeed(seed, 'sac'),
@@ -185,18 +189,19 @@ export class SacPolicy extends QActorCriticBase {
     const d = this.actDim;
     const alpha = this.alpha;
     const c = (x: number) => this.consts.get(x);
-    const gammaN = this.config.gamma ** this.config.nStep;
     const obs = tf.tensor2d(t.obs, [n, o]);
     const nextObs = tf.tensor2d(t.nextObs, [n, o]);
     const actions = tf.tensor2d(t.actions, [n, d]);
     const rewards = tf.tensor1d(t.rewards);
-    const notDone = tf.tensor1d(t.notDone);
+    // (1 − done)·γ^m per row, folded in JS: one upload instead of two and a kernel.
+    const bootstrap = new Float32Array(n);
+    for (let i = 0; i < n; i++) bootstrap[i] = t.notDone[i]! * t.discounts[i]!;
+    const notDoneDiscount = tf.tensor1d(bootstrap);
     const w = this.rowWeights(t);
     const twin = this.q.length === 2;
 
     // TD targets from the target critics (no gradient flows here).
     let soft: Tensor;
-    let y: Tensor1D;
     const minOf = (a: Tensor, b: Tensor | undefined): Tensor => (b ? tf.minimum(a, b) : a);
     if (!this.discrete) {
       const next = this.squashedSample(mlpForward(tf, this.actor, nextObs, 'infer'), tf.tensor2d(epsNext, [n, d]), n);
@@ -208,7 +213,7 @@ export class SacPolicy extends QActorCriticBase {
       const qs = this.targetQ.map((q) => mlpForward(tf, q, nextObs, 'infer'));
       soft = tf.sum(tf.mul(tf.exp(lsN), tf.sub(minOf(qs[0]!, qs[1]), tf.mul(lsN, alpha))), 1);
     }
-    y = tf.add(rewards, tf.mul(tf.mul(notDone, soft), c(gammaN))) as Tensor1D;
+    const y = tf.add(rewards, tf.mul(notDoneDiscount, soft)) as Tensor1D;
 
     // Critic losses and gradients.
     const critIn = this.discrete ? obs : this.criticInput(obs, actions);
