@@ -16,7 +16,7 @@ import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from '
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
-import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
+import { createPolicy, isOffPolicy, sgdEpochs } from './policy/index.js';
 import type { Policy } from './policy/types.js';
 import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SgdOptions, WorkerState } from './worker-api.js';
 
@@ -64,7 +64,7 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
       if (this.config.envModule !== undefined) await loadEnv({ id: this.config.env, module: this.config.envModule }, this.config.envConfig);
       const { observation, action } = this.spaces();
       // The device the place pass chose: a GPU-placed learner loads tfjs-node-gpu or fails; CPU workers never take the GPU.
-      const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device });
+      const policy = await createPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device });
       this.policy = policy;
       return policy;
     })();
@@ -137,6 +137,8 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     const bootstrap = new Float32Array(rows);
     let distInputs: Float32Array | undefined;
     let distWidth = 0;
+    // Off-policy policies learn from replayed (s, a, r, s') transitions: keep each row's next observation.
+    const nextObs = isOffPolicy(this.config.policy) ? new Float32Array(rows * obsDim) : undefined;
     const options = { explore: this.config.explore, random: this.random };
     const { episodeIds, episodeLength, episodeReward } = this;
     const chunk = this.rowsPerCall(n);
@@ -210,6 +212,7 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         }
       }
       this.filter.apply(env.observations, n, true);
+      if (nextObs) this.recordNextObs(nextObs, env, step, T);
     }
     // The fragment cuts episodes still running: bootstrap them from the value of the next observation.
     const next = policy.value(env.observations, n);
@@ -233,10 +236,40 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         [SB.ENV_ID]: envId,
         [SB.T]: t,
         bootstrapValue: bootstrap,
+        ...(nextObs ? { [SB.NEXT_OBS]: nextObs } : {}),
       },
-      { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
+      { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(nextObs ? { [SB.NEXT_OBS]: obsDim } : {}), ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
     );
     return postprocessAdvantages(batch, { gamma: this.config.gamma, lambda: this.config.lambda, useGae: this.config.useGae, useCritic: this.config.useCritic });
+  }
+
+  /**
+   * Row (copy i, `step`)'s next observation: the env's current one (already filtered), or for an episode
+   * that just ended, its final observation (filtered without updating the statistics).
+   */
+  private recordNextObs(out: Float32Array, env: VectorEnv, step: number, T: number): void {
+    const n = env.num;
+    const d = env.obsDim;
+    let finals: Float32Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const dst = (i * T + step) * d;
+      if (env.terminateds[i] || env.truncateds[i]) {
+        if (!finals) {
+          finals = Float32Array.from(env.finalObservations);
+          this.filter.apply(finals, n, false);
+        }
+        for (let j = 0; j < d; j++) out[dst + j] = finals[i * d + j]!;
+      } else {
+        for (let j = 0; j < d; j++) out[dst + j] = env.observations[i * d + j]!;
+      }
+    }
+  }
+
+  /** Moves the policy's target networks towards its trained ones (τ from the policy's config unless given). */
+  async updateTargetNetwork(tau?: number): Promise<void> {
+    const policy = await this.ready();
+    if (!policy.updateTarget) throw new Error(`worker ${this.ctx.group}[${this.ctx.index}]: its policy has no target network to update`);
+    policy.updateTarget(tau);
   }
 
   async setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Promise<void> {

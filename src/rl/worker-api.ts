@@ -5,7 +5,7 @@
  */
 import type { ActorGroup } from '../dsl/define.js';
 import type { SampleBatch } from './data/sample-batch.js';
-import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
+import type { AnyPolicyConfig, LearnerStats, PolicyState } from './policy/types.js';
 import type { FilterState, RunningStatState } from './data/filters.js';
 
 /** Everything a rollout worker (or the learner) is built from: plain data, sent to its process. */
@@ -26,7 +26,7 @@ export interface RolloutWorkerConfig {
   readonly lambda: number;
   readonly useGae: boolean;
   readonly useCritic: boolean;
-  readonly policy: PolicyConfig;
+  readonly policy: AnyPolicyConfig;
   readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
   /** Sample with exploration (stochastic actions). */
   readonly explore: boolean;
@@ -84,6 +84,8 @@ export interface RolloutWorkerApi {
   /** Applies gradients; returns the new weights. */
   applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
   updateKl(sampledKl: number): Awaitable<number>;
+  /** Polyak-averages the policy's target networks (SAC, DDPG, TD3); τ from the policy config unless given. */
+  updateTargetNetwork(tau?: number): Awaitable<void>;
   /** Drains the episodes finished since the last call. */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
   /** The observation filter's state and the statistics gathered since the last sync (then cleared). */

@@ -1,8 +1,8 @@
 /**
  * Policies on TensorFlow.js: the backend loader, MLP layers, action distributions, the actor-critic
- * policy with PG / A2C / PPO losses, and minibatch SGD. See docs/policies.md.
+ * policy with PG / A2C / PPO losses, minibatch SGD, and the off-policy SAC and DDPG/TD3 policies. See docs/policies.md.
  */
-export type { ActionBatch, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState } from './types.js';
+export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, SacPolicyConfig } from './types.js';
 export { backendInfo, getTf, loadTf } from './tf-backend.js';
 export type { BackendChoice, BackendInfo, LoadTfOptions, Tf, TfDevice } from './tf-backend.js';
 export { createDense, createMlp, denseForward, layerVariables, mlpForward, normalSource, normcKernel } from './mlp.js';
@@ -13,3 +13,10 @@ export { ActorCriticPolicy, createActorCriticPolicy } from './actor-critic.js';
 export type { ActorCriticOptions } from './actor-critic.js';
 export { averageStats, sgdEpochs } from './sgd.js';
 export type { SgdEpochsOptions } from './sgd.js';
+export { SacPolicy, alphaLoss, autoTargetEntropy, createSacPolicy } from './sac.js';
+export { DdpgPolicy, createDdpgPolicy } from './ddpg.js';
+export { createPolicy, isOffPolicy } from './create.js';
+export { ExplorationNoise, noiseScale } from './exploration-noise.js';
+export type { NoiseConfig } from './exploration-noise.js';
+export { cloneLayers, polyakUpdate } from './target-network.js';
+export { LOG_STD_MAX, LOG_STD_MIN, sampleSquashed, squashedLogp } from './squashed-gaussian.js';

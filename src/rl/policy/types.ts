@@ -78,6 +78,8 @@ export interface Policy {
   setState(state: PolicyState): void;
   /** PPO's adaptive KL coefficient update from the sampled KL; returns the new coefficient. */
   updateKl(sampledKl: number): number;
+  /** Policies with target networks: Polyak-average them towards the trained ones (τ = 1 copies). */
+  updateTarget?(tau?: number): void;
   dispose(): void;
 }
 
