@@ -4,10 +4,13 @@ import { a3c } from './a3c.js';
 import type { Algorithm } from './common.js';
 import { pg } from './pg.js';
 import { ppo } from './ppo.js';
+import { dqn } from './dqn.js';
+import { simpleQ } from './simple-q.js';
 
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo };
+export { dqn, simpleQ };
 export type { Algorithm };
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

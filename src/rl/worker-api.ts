@@ -26,6 +26,7 @@ export interface RolloutWorkerConfig {
   readonly lambda: number;
   readonly useGae: boolean;
   readonly useCritic: boolean;
+  /** An actor-critic policy, or a Q policy (`kind: 'q'`). */
   readonly policy: AnyPolicyConfig;
   readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
   /** Sample with exploration (stochastic actions). */
@@ -55,6 +56,9 @@ export interface LearnResult {
   /** The weights after the update, ready to broadcast (saves a round trip). */
   readonly weights: Float32Array[];
   readonly count: number;
+  /** Q policies on a replayed batch: TD error per row, and the rows' replay buffer slots. */
+  readonly tdErrors?: Float32Array;
+  readonly batchIndexes?: Int32Array;
 }
 
 export interface GradientsResult {
@@ -84,8 +88,8 @@ export interface RolloutWorkerApi {
   /** Applies gradients; returns the new weights. */
   applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
   updateKl(sampledKl: number): Awaitable<number>;
-  /** Polyak-averages the policy's target networks (SAC, DDPG, TD3); τ from the policy config unless given. */
-  updateTargetNetwork(tau?: number): Awaitable<void>;
+  /** Q policies: copies the online weights into the target network. */
+  updateTargetNetwork(): Awaitable<void>;
   /** Drains the episodes finished since the last call. */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
   /** The observation filter's state and the statistics gathered since the last sync (then cleared). */

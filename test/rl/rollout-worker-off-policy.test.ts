@@ -32,7 +32,9 @@ function worker(numEnvs: number, group = 'workers'): RolloutWorkerImpl {
 describe('rollout worker with an off-policy (SAC) policy', () => {
   test('records newObs: the next row within an episode, the final observation where it was cut', async () => {
     const b = await worker(2).sample();
-    const obs = b.columns[SB.OBS]!, next = b.columns[SB.NEXT_OBS]!, trunc = b.columns[SB.TRUNCATEDS]!, actions = b.columns[SB.ACTIONS]!;
+    const obs = b.columns[SB.OBS]!, next = b.columns[SB.NEXT_OBS]!, actions = b.columns[SB.ACTIONS]!;
+    // 1-step transitions keep the fragment's rows; the 3-step time limit cuts every copy's episode after step 2.
+    assert.deepEqual(Array.from(b.columns['discounts']!).map((x) => Math.round(x * 1e4) / 1e4), new Array(2 * T).fill(0.99));
     assert.equal(b.widths[SB.NEXT_OBS], 3);
     assert.equal(next.length, 2 * T * 3);
     for (const a of actions) assert.ok(a >= -2 && a <= 2, `action ${a} within Pendulum's bounds`);
@@ -41,7 +43,7 @@ describe('rollout worker with an off-policy (SAC) policy', () => {
       for (let s = 0; s < T - 1; s++) {
         const r = i * T + s;
         const same = [0, 1, 2].every((j) => next[r * 3 + j] === obs[(r + 1) * 3 + j]);
-        if (trunc[r]) {
+        if (s === 2) {
           cuts++;
           assert.ok(!same, `row ${r}: an ended episode's newObs is its final observation, not the next episode's first`);
           assert.ok(Math.abs(next[r * 3]! ** 2 + next[r * 3 + 1]! ** 2 - 1) < 1e-5, 'a Pendulum observation');
@@ -50,7 +52,7 @@ describe('rollout worker with an off-policy (SAC) policy', () => {
         }
       }
     }
-    assert.ok(cuts >= 2, 'the 3-step limit cut episodes inside the fragment');
+    assert.equal(cuts, 2, 'the 3-step limit cut one episode per copy inside the fragment');
   });
 
   test('a learner trains SAC on the fragment, updates its targets and hands the actor weights to a worker', async () => {

@@ -39,6 +39,8 @@ interface StepTensors {
   readonly criticGrads: Tensor[];
   readonly actorGrads: Tensor[] | undefined;
   readonly stats: Tensor1D;
+  /** Per-row |δ| averaged over the critics (priorities). */
+  readonly td: Tensor1D;
 }
 
 /** The DDPG / TD3 policy (see the module comment). */
@@ -90,7 +92,12 @@ export class DdpgPolicy extends QActorCriticBase {
     return (this.random ?? Math.random)();
   }
 
-  computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number }): ActionBatch {
+  /**
+   * μ(s) in env units; with `explore`, plus exploration noise (uniform random actions first). The noise
+   * schedule follows `options.timestep` (the run's sampled steps, RLlib's global timestep) when the
+   * worker passes it, else the steps this policy has explored itself.
+   */
+  computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number; readonly timestep?: number }): ActionBatch {
     this.live();
     const x = this.checkObs(obs, n);
     const tf = this.tf;
@@ -106,7 +113,7 @@ export class DdpgPolicy extends QActorCriticBase {
     const actions = unsquash(mu, this.low, this.high, new Float32Array(n * d));
     if (options.explore) {
       this.random = options.random;
-      this.noise.apply(actions, n, 0, this.timestep, this.low, this.high);
+      this.noise.apply(actions, n, 0, Math.max(options.timestep ?? 0, this.timestep), this.low, this.high);
       this.timestep += n;
     }
     return { actions, logp: new Float32Array(n), vfPreds: new Float32Array(n), distInputs: mu };
@@ -162,11 +169,13 @@ export class DdpgPolicy extends QActorCriticBase {
     let criticLoss: Tensor = c(0) as Tensor;
     const criticGrads: Tensor[] = [];
     let q1: Tensor | undefined;
+    let tdSum: Tensor | undefined;
     for (const q of this.q) {
       const ys = mlpForwardRecord(tf, q, x);
       const qsa = tf.reshape(ys[ys.length - 1]!, [n]);
       q1 ??= qsa;
       const err = tf.sub(qsa, y);
+      tdSum = tdSum ? tf.add(tdSum, tf.abs(err)) : tf.abs(err);
       let loss: Tensor;
       let dErr: Tensor;
       if (this.config.useHuber) {
@@ -194,7 +203,8 @@ export class DdpgPolicy extends QActorCriticBase {
       actorGrads = this.withL2(mlpBackward(tf, this.actor, obs, piYs, dA, false).grads, this.actor);
     }
     const stats = tf.stack([criticLoss, actorLoss, tf.mean(q1!), tf.max(q1!), tf.min(q1!), tf.mean(y)]) as Tensor1D;
-    return { y, criticGrads, actorGrads, stats };
+    const td = (this.q.length === 2 ? tf.mul(tdSum!, c(0.5)) : tdSum!) as Tensor1D;
+    return { y, criticGrads, actorGrads, stats, td };
   }
 
   /** Whether the next step updates the actor (TD3's delayed policy updates). */
@@ -243,20 +253,22 @@ export class DdpgPolicy extends QActorCriticBase {
     const t = this.transitions(batch);
     const updateActor = this.actorStepDue();
     const smoothing = this.smoothingNoise(t.n);
-    const statsT = this.tf.tidy(() => {
+    const outT = this.tf.tidy(() => {
       const s = this.stepTensors(t, smoothing, updateActor);
       this.criticAdam.apply(s.criticGrads);
       if (s.actorGrads) this.actorAdam.apply(s.actorGrads);
-      return s.stats;
+      // Stats and TD errors in one vector: one readback per step.
+      return this.tf.concat([s.stats, s.td]);
     });
     let values: Float32Array;
     try {
-      values = Float32Array.from(statsT.dataSync() as Float32Array);
+      values = outT.dataSync() as Float32Array;
     } finally {
-      statsT.dispose();
+      outT.dispose();
     }
     this.trainSteps += 1;
-    const stats = this.namedStats(values);
+    this.lastTdErrors = values.slice(STAT_NAMES.length);
+    const stats = this.namedStats(values.subarray(0, STAT_NAMES.length));
     if (!updateActor) delete stats.actor_loss;
     return stats;
   }

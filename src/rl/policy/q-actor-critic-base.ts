@@ -14,8 +14,9 @@
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { createRng, deriveSeed } from '../../runtime/rng.js';
 import { SB, type Column, type SampleBatch } from '../data/sample-batch.js';
+import { DISCOUNTS, nStepTransitions } from '../replay/n-step.js';
 import type { BoxSpace, Space } from '../envs/types.js';
-import { FlatAdam } from './adam.js';
+import { FlatAdam } from './flat-adam.js';
 import { ScalarCache } from './losses.js';
 import { createMlp, layerVariables, type Activation, type DenseLayer } from './mlp.js';
 import { squash } from './squashed-gaussian.js';
@@ -85,6 +86,11 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
   protected disposed = false;
   /** Training steps taken (critic updates). */
   protected trainSteps = 0;
+  /**
+   * Per-row priority signal of the last `learnOnBatch`: |δ| of the first critic, or the mean over both
+   * critics (RLlib's SAC and TD3 use ½(|δ₁| + |δ₂|)); the learner sends it back for prioritized replay.
+   */
+  lastTdErrors: Float32Array | undefined;
 
   constructor(
     readonly tf: Tf,
@@ -125,8 +131,8 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
     this.targetQ = this.q.map((q) => cloneLayers(tf, q));
     this.targetActorLayers = layout.targetActor ? cloneLayers(tf, this.actor) : undefined;
     this.consts = new ScalarCache(tf);
-    this.actorAdam = new FlatAdam(tf, layerVariables(this.actor), layout.actorLr, this.consts);
-    this.criticAdam = new FlatAdam(tf, this.q.flatMap((q) => layerVariables(q)), layout.criticLr, this.consts);
+    this.actorAdam = new FlatAdam(tf, layerVariables(this.actor), this.consts, { lr: layout.actorLr, eps: 1e-8, gradClip: undefined });
+    this.criticAdam = new FlatAdam(tf, this.q.flatMap((q) => layerVariables(q)), this.consts, { lr: layout.criticLr, eps: 1e-8, gradClip: undefined });
     this.trainRandom = createRng(s('train'));
   }
 
@@ -177,8 +183,8 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
       actions = squash(this.column(batch, SB.ACTIONS, this.actDim), this.low, this.high, new Float32Array(n * this.actDim));
     }
     const w = batch.columns['weights'];
-    const disc = batch.columns['discounts'];
-    const discounts = disc ? this.floats(this.column(batch, 'discounts', 1)) : new Float32Array(n).fill(this.layout.gamma ** this.layout.nStep);
+    const disc = batch.columns[DISCOUNTS];
+    const discounts = disc ? this.floats(this.column(batch, DISCOUNTS, 1)) : new Float32Array(n).fill(this.layout.gamma ** this.layout.nStep);
     return { n, obs, nextObs, actions, rewards, notDone, discounts, weights: w ? this.floats(w.subarray(0, n)) : undefined };
   }
 
@@ -193,6 +199,11 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
   /** `x` with the action appended as columns ([n, obs + d]). */
   protected criticInput(obs: Tensor, actions: Tensor): Tensor2D {
     return this.tf.concat([obs, actions], 1) as Tensor2D;
+  }
+
+  /** The worker's postprocessing for these policies: n-step transitions (no GAE), as for Q policies. */
+  postprocess(batch: SampleBatch): SampleBatch {
+    return nStepTransitions(batch, this.layout.nStep, this.layout.gamma);
   }
 
   /** Polyak-averages every target network towards its trained network (τ from the config unless given). */
@@ -242,12 +253,10 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
 
   getState(): PolicyState {
     this.live();
-    const a = this.actorAdam.getState();
-    const c = this.criticAdam.getState();
     return {
       weights: this.allVariables().map((v) => Float32Array.from(v.dataSync() as Float32Array)),
-      optimizer: [a.m, a.v, c.m, c.v],
-      extra: { ...this.extraState(), actorAdamStep: a.step, criticAdamStep: c.step, trainSteps: this.trainSteps },
+      optimizer: [...this.actorAdam.getState(), ...this.criticAdam.getState()],
+      extra: { ...this.extraState(), actorAdamStep: this.actorAdam.step, criticAdamStep: this.criticAdam.step, trainSteps: this.trainSteps },
     };
   }
 
@@ -256,8 +265,8 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
     const [am, av, cm, cv] = state.optimizer;
     if (state.optimizer.length !== 4 || !am || !av || !cm || !cv) throw new Error(`${this.name} policy: setState needs optimizer state [actor m, actor v, critic m, critic v]`);
     this.assignAll(this.allVariables(), state.weights, 'setState');
-    this.actorAdam.setState({ m: am, v: av, step: state.extra.actorAdamStep ?? 0 });
-    this.criticAdam.setState({ m: cm, v: cv, step: state.extra.criticAdamStep ?? 0 });
+    this.actorAdam.setState([am, av], state.extra.actorAdamStep ?? 0);
+    this.criticAdam.setState([cm, cv], state.extra.criticAdamStep ?? 0);
     this.trainSteps = state.extra.trainSteps ?? 0;
     this.restoreExtra(state.extra);
   }

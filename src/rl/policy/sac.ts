@@ -27,7 +27,7 @@ import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import { deriveSeed } from '../../runtime/rng.js';
 import type { SampleBatch } from '../data/sample-batch.js';
 import type { Space } from '../envs/types.js';
-import { ScalarAdam } from './adam.js';
+import { ScalarAdam } from './scalar-adam.js';
 import { Categorical } from './distributions.js';
 import { layerVariables, mlpBackward, mlpForward, mlpForwardRecord, mlpInputGrad, normalSource, tanh } from './mlp.js';
 import { QActorCriticBase, type Transitions } from './q-actor-critic-base.js';
@@ -80,6 +80,8 @@ interface StepTensors {
   readonly criticGrads: Tensor[];
   readonly actorGrads: Tensor[];
   readonly stats: Tensor1D;
+  /** Per-row |δ| averaged over the critics (priorities). */
+  readonly td: Tensor1D;
 }
 
 /** The SAC policy (see the module comment). */
@@ -221,9 +223,11 @@ export class SacPolicy extends QActorCriticBase {
     const outs = records.map((ys) => ys[ys.length - 1]!);
     const qsa = outs.map((out) => (this.discrete ? tf.sum(tf.mul(out, actions), 1) : tf.reshape(out, [n])));
     let criticLoss: Tensor = c(0) as Tensor;
+    let tdSum: Tensor | undefined;
     const criticGrads: Tensor[] = [];
     this.q.forEach((q, k) => {
       const err = tf.sub(qsa[k]!, y);
+      tdSum = tdSum ? tf.add(tdSum, tf.abs(err)) : tf.abs(err);
       criticLoss = tf.add(criticLoss, tf.sum(tf.mul(tf.mul(tf.square(err), w), c(0.5))));
       const dq = tf.reshape(tf.mul(err, w), [n, 1]);
       const dOut = this.discrete ? tf.mul(actions, dq) : dq;
@@ -270,7 +274,8 @@ export class SacPolicy extends QActorCriticBase {
     const actorGrads = mlpBackward(tf, this.actor, obs, piYs, dOut, false).grads;
     const q1 = qsa[0]!;
     const stats = tf.stack([criticLoss, actorLoss, tf.mean(q1), tf.max(q1), tf.min(q1), meanLogp, tf.mean(y)]) as Tensor1D;
-    return { y, criticGrads, actorGrads, stats };
+    const td = (twin ? tf.mul(tdSum!, c(0.5)) : tdSum!) as Tensor1D;
+    return { y, criticGrads, actorGrads, stats, td };
   }
 
   /** The TD targets y of a replayed batch (with the given ε' for Box actions), for tests and debugging. */
@@ -331,19 +336,21 @@ export class SacPolicy extends QActorCriticBase {
     const t = this.transitions(batch);
     const e = this.noise(t.n);
     const tf = this.tf;
-    const statsT = tf.tidy(() => {
+    const outT = tf.tidy(() => {
       const s = this.stepTensors(t, e.cur, e.next);
       this.criticAdam.apply(s.criticGrads);
       this.actorAdam.apply(s.actorGrads);
-      return s.stats;
+      // Stats and TD errors in one vector: one readback per step.
+      return tf.concat([s.stats, s.td]);
     });
     let values: Float32Array;
     try {
-      values = Float32Array.from(statsT.dataSync() as Float32Array);
+      values = outT.dataSync() as Float32Array;
     } finally {
-      statsT.dispose();
+      outT.dispose();
     }
-    const stats = this.namedStats(values);
+    this.lastTdErrors = values.slice(STAT_NAMES.length);
+    const stats = this.namedStats(values.subarray(0, STAT_NAMES.length));
     this.logAlpha = this.alphaAdam.apply(this.logAlpha, alphaLoss(this.logAlpha, stats.mean_logp!, this.targetEntropy).grad);
     this.trainSteps += 1;
     return stats;
