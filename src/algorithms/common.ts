@@ -48,6 +48,8 @@ export function parseConfig<S extends z.ZodType>(algorithm: string, schema: S, i
 /** The common keys alone, as a schema (each algorithm extends `commonConfig`). */
 export const commonSchema = z.object(commonConfig);
 type Common = z.infer<typeof commonSchema>;
+/** The common keys the worker groups are built from (algorithms with their own network keys omit `hidden`, `lr`, …). */
+type WorkerKeys = Pick<Common, 'env' | 'envModule' | 'envConfig' | 'numWorkers' | 'numEnvsPerWorker' | 'rolloutFragmentLength' | 'gamma' | 'observationFilter' | 'explore'>;
 
 /** The rollout workers and the learner (one worker with no envs) of a run. */
 export function workerGroups(config: Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
@@ -63,7 +65,7 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
 }
 
 /** The rollout workers and the learner of a run, for any policy kind (actor-critic or Q). */
-export function policyWorkerGroups(config: Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, policy: AnyPolicyConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+export function policyWorkerGroups(config: WorkerKeys & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, policy: AnyPolicyConfig): { workers: WorkerGroup; learner: WorkerGroup } {
   const worker: RolloutWorkerConfig = {
     env: config.env,
     ...(config.envModule !== undefined ? { envModule: config.envModule } : {}),
