@@ -190,7 +190,7 @@ export const targetUpdater = actorStageFactory(
  * The learner refreshes its target network once `freq` env steps were sampled (DQN) or trained
  * (Ape-X, `by: 'trained'`) since the last refresh.
  */
-export function updateTargetNetwork<T>(stream: Stream<T>, learner: WorkerGroup, options: { readonly freq: number; readonly by?: 'sampled' | 'trained' }): Stream<T> {
+export function updateTargetNetwork<T>(stream: Stream<T>, learner: { readonly name: string }, options: { readonly freq: number; readonly by?: 'sampled' | 'trained' }): Stream<T> {
   if (!Number.isInteger(options.freq) || options.freq < 1) throw new PlanError(`updateTargetNetwork needs a positive integer freq, got ${options.freq}`);
   return stream.forEach(targetUpdater.with({ learner: learner.name, freq: options.freq, by: options.by ?? 'sampled' })) as Stream<T>;
 }
