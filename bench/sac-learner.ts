@@ -47,7 +47,7 @@ function makeBatch(n: number, seed: number): SampleBatch {
 function handWrittenSac(tf: Tf, policy: SacPolicy, batch: SampleBatch, seed: number): { step: () => void; dispose: () => void } {
   const state = policy.getState();
   const shapes = [...policy.actorVariables(), ...policy.criticVariables(), ...policy.criticVariables()].map((v) => v.shape);
-  const vars: Variable[] = state.weights.map((w, i) => tf.variable(tf.tensor(w, shapes[i]!), i < 4 * 3 * 2 - 0));
+  const vars: Variable[] = state.weights.map((w, i) => tf.variable(tf.tensor(w, shapes[i]!)));
   const L = vars.length / 5; // actor, q1, q2, target q1, target q2: equal layer counts
   const actor = vars.slice(0, L), q1 = vars.slice(L, 2 * L), q2 = vars.slice(2 * L, 3 * L), t1 = vars.slice(3 * L, 4 * L), t2 = vars.slice(4 * L);
   const logAlpha = tf.variable(tf.scalar(0));
