@@ -241,7 +241,8 @@ export class SacPolicy extends QActorCriticBase {
     let meanLogp: Tensor;
     let dOut: Tensor;
     if (!this.discrete) {
-      const cur = this.squashedSample(piOut, tf.tensor2d(epsCur, [n, d]), n);
+      const eps = tf.tensor2d(epsCur, [n, d]);
+      const cur = this.squashedSample(piOut, eps, n);
       const xa = this.criticInput(obs, cur.a);
       const qaRecords = this.q.map((q) => mlpForwardRecord(tf, q, xa));
       const qa = qaRecords.map((ys) => tf.reshape(ys[ys.length - 1]!, [n]));
@@ -259,7 +260,7 @@ export class SacPolicy extends QActorCriticBase {
         dA = mlpInputGrad(tf, this.q[0]!, qaRecords[0]!, tf.fill([n, 1], -1 / n), o, d);
       }
       const dU = tf.add(tf.mul(dA, tf.sub(c(1), tf.square(cur.a))), tf.mul(cur.a, c((2 * alpha) / n)));
-      const dLogStd = tf.mul(tf.sub(tf.mul(dU, tf.mul(cur.std, tf.tensor2d(epsCur, [n, d]))), c(alpha / n)), cur.inRange);
+      const dLogStd = tf.mul(tf.sub(tf.mul(dU, tf.mul(cur.std, eps)), c(alpha / n)), cur.inRange);
       dOut = tf.concat([dU, dLogStd], 1);
     } else {
       const ls = tf.logSoftmax(piOut);
