@@ -37,6 +37,7 @@ export const apexConfigSchema = z
     maxWeightSyncDelay: z.number().int().positive().default(400).describe("a worker's env steps between weight syncs"),
     numReplayBufferShards: z.number().int().positive().default(4).describe('replay actors (the buffer is split evenly)'),
     learnerQueueSize: z.number().int().positive().default(16).describe("replayed batches waiting in the learner's in-queue"),
+    learnerMinibatchSize: z.number().int().min(0).default(0).describe('rows per learner gradient step (a replayed batch is learned in minibatches); 0 = the whole batch'),
   })
   .strict();
 export type ApexConfig = z.infer<typeof apexConfigSchema>;

@@ -6,7 +6,7 @@ import { pg } from './pg.js';
 import { ppo } from './ppo.js';
 import { apex } from './apex.js';
 import { dqn } from './dqn.js';
-import { simpleQ } from './simple-q.js';
+import { simpleQ } from './simpleq.js';
 import { ddpg } from './ddpg.js';
 import { sac } from './sac.js';
 import { td3 } from './td3.js';

@@ -10,7 +10,7 @@ import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
 import { actors } from '../dsl/define.js';
 import type { ReplayGroup } from '../rl/ops/replay.js';
 import type { ReplayLearnerGroup } from '../rl/ops/replay-learning.js';
-import { ReplayLearner } from '../rl/replay-learner.js';
+import { ReplayLearner, type ReplayLearnerConfig } from '../rl/replay-learner.js';
 import { ReplayActor } from '../rl/replay/replay-actor.js';
 import { commonConfig, policyWorkerGroups } from './common.js';
 
@@ -60,12 +60,12 @@ export function qWorkerGroups(config: QConfig, exploration?: ExplorationConfig):
 }
 
 /** Ape-X's groups: workers with per-worker ε, a learner with its own loop, and the replay shards. */
-export function apexGroups(config: QConfig & { readonly numReplayBufferShards: number; readonly learnerQueueSize: number; readonly perWorkerEpsilon: number; readonly perWorkerEpsilonAlpha: number }, replay: ReplayBuffersConfig): { workers: WorkerGroup; learner: ReplayLearnerGroup; shards: ReplayGroup } {
+export function apexGroups(config: QConfig & { readonly numReplayBufferShards: number; readonly learnerQueueSize: number; readonly learnerMinibatchSize: number; readonly perWorkerEpsilon: number; readonly perWorkerEpsilonAlpha: number }, replay: ReplayBuffersConfig): { workers: WorkerGroup; learner: ReplayLearnerGroup; shards: ReplayGroup } {
   const exploration = { kind: 'perWorkerEpsilonGreedy', epsilon: config.perWorkerEpsilon, alpha: config.perWorkerEpsilonAlpha, numWorkers: config.numWorkers } as const;
   const { workers, learner } = qWorkerGroups(config, exploration);
   return {
     workers,
-    learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize }], name: 'learner', prefers: 'gpu' }),
+    learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize, minibatchSize: config.learnerMinibatchSize } as ReplayLearnerConfig], name: 'learner', prefers: 'gpu' }),
     // Replay actors hold data and answer quickly: RLlib gives them num_cpus=0.
     shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 } }),
   };

@@ -8,7 +8,9 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext, ActorRef } from '../ir/contract.js';
+import { slice } from './data/batch.js';
 import type { SampleBatch } from './data/sample-batch.js';
+import { averageStats } from './policy/sgd.js';
 import { LearnerLoop, type LearnerReply } from './learner/index.js';
 import type { LearnerStats } from './policy/types.js';
 import { BATCH_INDEXES } from './replay/prioritized.js';
@@ -36,6 +38,11 @@ export type ReplayLearnerReply = LearnerReply<ReplayLearnResult, Float32Array[]>
 export interface ReplayLearnerConfig {
   /** RLlib's Ape-X learner in-queue size (16). */
   readonly queueSize: number;
+  /**
+   * Rows per gradient step: a larger replayed batch is learned as consecutive minibatches (its rows are
+   * already a random draw), so one round trip from the driver buys several steps. 0 = the whole batch.
+   */
+  readonly minibatchSize?: number;
 }
 
 export class ReplayLearnerImpl extends RolloutWorkerImpl {
@@ -44,7 +51,7 @@ export class ReplayLearnerImpl extends RolloutWorkerImpl {
   constructor(
     ctx: ActorContext,
     config: RolloutWorkerConfig,
-    learner: ReplayLearnerConfig,
+    readonly learner: ReplayLearnerConfig,
   ) {
     super(ctx, config);
     this.loop = new LearnerLoop((item: ReplayedItem) => this.learnStep(item), { queueSize: learner.queueSize }, {
@@ -62,9 +69,17 @@ export class ReplayLearnerImpl extends RolloutWorkerImpl {
 
   private async learnStep(item: ReplayedItem): Promise<ReplayLearnResult> {
     const policy = await this.ready();
-    const stats = policy.learnOnBatch(item.batch);
-    const slots = item.batch.columns[BATCH_INDEXES];
-    return { replayActor: item.replayActor, stats, tdErrors: policy.lastTdErrors, batchIndexes: slots instanceof Int32Array ? slots : undefined };
+    const { batch } = item;
+    const size = this.learner.minibatchSize || batch.count;
+    const steps: LearnerStats[] = [];
+    const tdErrors = new Float32Array(batch.count);
+    for (let start = 0; start < batch.count; start += size) {
+      const mb = start === 0 && size >= batch.count ? batch : slice(batch, start, Math.min(batch.count, start + size));
+      steps.push(policy.learnOnBatch(mb));
+      if (policy.lastTdErrors) tdErrors.set(policy.lastTdErrors, start);
+    }
+    const slots = batch.columns[BATCH_INDEXES];
+    return { replayActor: item.replayActor, stats: averageStats(steps), tdErrors: policy.lastTdErrors ? tdErrors : undefined, batchIndexes: slots instanceof Int32Array ? slots : undefined };
   }
 }
 

@@ -109,7 +109,9 @@ export const isReplayed = actorStage(import.meta.url, function isReplayed(batch:
  */
 export function replay(source: ReplayTarget, options: { readonly numAsync?: number } = {}): Stream<AnyBatch> {
   if ('local' in source) return fromIterable(replayLocal.with(source.local), { type: 'SampleBatch', name: `replay-${source.local.name}` });
-  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4 }) as Stream<AnyBatch | null>).filter(isReplayed) as Stream<AnyBatch>;
+  // NOTE: batchMs 0 (one batch per reply) keeps the `batch` pass from batching replies: a reply window
+  // would make a shard sample hundreds of batches ahead, with stale priorities, and starve the other shards.
+  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4, batchMs: 0 }) as Stream<AnyBatch | null>).filter(isReplayed) as Stream<AnyBatch>;
 }
 
 const ONE_STEP: SgdOptions = { numSgdIter: 1, sgdMinibatchSize: 0 };
