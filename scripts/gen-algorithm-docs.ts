@@ -32,8 +32,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What each page shows, beyond what every page has. */
 interface PageSpec {
   readonly algorithm: string;
-  /** The plan function's name in src/algorithms/<algorithm>.ts. */
+  /** The plan function's name in src/algorithms/<algorithm>.ts (or in `planFile`). */
   readonly planFunction: string;
+  /** The algorithm file holding the plan function when another algorithm's plan is reused (TD3: 'ddpg'). */
+  readonly planFile?: string;
   /** RLlib 1.8.0's plan, and its size in code-only lines (spec/rllib-reference.md §3.2). */
   readonly rllib: { readonly plan: string; readonly lines: number };
   /** Extra graphs: region `plan-graph-<name>`, compiled from the defaults plus `config`. */
@@ -55,6 +57,9 @@ export const PAGES: readonly PageSpec[] = [
   { algorithm: 'simpleq', planFunction: 'simpleQPlan', rllib: { plan: '`dqn/simple_q.py:execution_plan`', lines: 31 } },
   { algorithm: 'dqn', planFunction: 'dqnPlan', rllib: { plan: '`dqn/dqn.py:execution_plan`', lines: 67 } },
   { algorithm: 'apex', planFunction: 'apexPlan', rllib: { plan: '`dqn/apex.py:apex_execution_plan`', lines: 74 } },
+  { algorithm: 'sac', planFunction: 'sacPlan', rllib: { plan: '`dqn/dqn.py:execution_plan` (SAC runs on it)', lines: 67 } },
+  { algorithm: 'ddpg', planFunction: 'ddpgPlan', rllib: { plan: '`dqn/dqn.py:execution_plan` (DDPG runs on it)', lines: 67 } },
+  { algorithm: 'td3', planFunction: 'ddpgPlan', planFile: 'ddpg', rllib: { plan: '`dqn/dqn.py:execution_plan` (TD3 runs on it)', lines: 67 } },
 ];
 
 export function pagePath(algorithm: string): string {
@@ -191,10 +196,11 @@ export function tunedTable(algorithm: string): string {
 export async function regions(spec: PageSpec): Promise<Record<string, string>> {
   const algo = algorithms[spec.algorithm];
   if (!algo) throw new Error(`unknown algorithm '${spec.algorithm}'`);
-  const code = planSource(readFileSync(algorithmFile(spec.algorithm), 'utf8'), spec.planFunction);
+  const file = spec.planFile ?? spec.algorithm;
+  const code = planSource(readFileSync(algorithmFile(file), 'utf8'), spec.planFunction);
   const lines = countPlanLines(code);
   const out: Record<string, string> = {
-    'plan-code': ['```ts', `// src/algorithms/${spec.algorithm}.ts`, code, '```'].join('\n'),
+    'plan-code': ['```ts', `// src/algorithms/${file}.ts`, code, '```'].join('\n'),
     'plan-size':
       `\`${spec.planFunction}\` is **${lines} lines**; RLlib 1.8.0's ${spec.rllib.plan} is **${spec.rllib.lines}** ` +
       `(spec/rllib-reference.md §3.2). Lines are counted the same way for both: non-blank, non-comment lines ` +

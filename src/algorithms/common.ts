@@ -70,11 +70,15 @@ export function parseConfig<S extends z.ZodType>(algorithm: string, schema: S, i
 /** The common keys alone, as a schema (each algorithm extends `commonConfig`). */
 export const commonSchema = z.object(commonConfig);
 type Common = z.infer<typeof commonSchema>;
+/** The common keys the worker groups are built from (algorithms with their own network keys omit `hidden`, `lr`, …). */
+type WorkerKeys = Pick<Common, 'env' | 'envModule' | 'envConfig' | 'numWorkers' | 'numEnvsPerWorker' | 'rolloutFragmentLength' | 'gamma' | 'observationFilter' | 'explore'> &
+  Partial<Pick<Common, 'numericChecks'>> & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
+/** Actor-critic algorithms also give the network keys of their policy. */
+type ActorCriticKeys = WorkerKeys & Pick<Common, 'hidden' | 'activation' | 'vfShareLayers' | 'lr' | 'gradClip'>;
 
-type WorkerKeys = Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
 
 /** The rollout workers and the learner (one worker with no envs) of an actor-critic run. */
-export function workerGroups(config: WorkerKeys, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
+export function workerGroups(config: ActorCriticKeys, loss: LossConfig): { workers: WorkerGroup; learner: WorkerGroup } {
   return policyWorkerGroups(config, actorCriticPolicy(config, loss));
 }
 
@@ -98,12 +102,12 @@ export function policyWorkerGroups(config: WorkerKeys, policy: AnyPolicyConfig):
 }
 
 /** The learner of IMPALA and APPO: a learner with its own loop behind a bounded queue (async-learner.ts). */
-export function asyncLearnerGroup(config: WorkerKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
+export function asyncLearnerGroup(config: ActorCriticKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
   return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, actorCriticPolicy(config, loss)), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
 }
 
 /** The actor-critic policy of PG, A2C, A3C, PPO, IMPALA and APPO, from the common keys and a loss. */
-function actorCriticPolicy(config: WorkerKeys, loss: LossConfig): PolicyConfig {
+function actorCriticPolicy(config: ActorCriticKeys, loss: LossConfig): PolicyConfig {
   return { hidden: config.hidden, activation: config.activation, vfShareLayers: config.vfShareLayers, lr: config.lr, gradClip: config.gradClip, loss };
 }
 

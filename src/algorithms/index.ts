@@ -15,12 +15,16 @@ import { ppo } from './ppo.js';
 import { apex } from './apex.js';
 import { dqn } from './dqn.js';
 import { simpleQ } from './simpleq.js';
+import { ddpg } from './ddpg.js';
+import { sac } from './sac.js';
+import { td3 } from './td3.js';
 
 /** Every built-in algorithm by name (`rlflow train <name>`). */
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo, simpleq: simpleQ, dqn, apex } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo, simpleq: simpleQ, dqn, apex, sac, ddpg, td3 } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo, impala, appo };
 export { apex, dqn, simpleQ };
+export { sac, ddpg, td3 };
 export type { Algorithm };
 export { commonConfig, commonSchema, faultOptions, parseConfig, workerGroups } from './common.js';
 export * from './tuned.js';

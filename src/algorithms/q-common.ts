@@ -73,7 +73,7 @@ export function apexGroups(config: QConfig & { readonly numReplayBufferShards: n
 
 /** The replay buffer config of a run (one buffer, or each of `shards` replay actors: capacity and learningStarts split). */
 export function replayConfig(
-  config: QConfig & { readonly prioritizedReplay?: boolean; readonly prioritizedReplayAlpha?: number; readonly prioritizedReplayBeta?: number; readonly finalPrioritizedReplayBeta?: number; readonly prioritizedReplayBetaAnnealingTimesteps?: number; readonly prioritizedReplayEps?: number },
+  config: Pick<QConfig, 'bufferSize' | 'learningStarts' | 'trainBatchSize'> & { readonly prioritizedReplay?: boolean; readonly prioritizedReplayAlpha?: number; readonly prioritizedReplayBeta?: number; readonly finalPrioritizedReplayBeta?: number; readonly prioritizedReplayBetaAnnealingTimesteps?: number; readonly prioritizedReplayEps?: number },
   shards = 1,
 ): ReplayBuffersConfig {
   return {

@@ -16,7 +16,7 @@ import type { SampleBatch } from './data/sample-batch.js';
 import { LearnerLoop, type LearnerReply } from './learner/index.js';
 import { appoTrainBatch, impalaTrainBatch, type EvaluatingPolicy } from './policy/async-train-batch.js';
 import { createActorCriticPolicy } from './policy/index.js';
-import { isQPolicyConfig, type LearnerStats, type Policy } from './policy/types.js';
+import { isActorCriticPolicyConfig, type LearnerStats, type Policy } from './policy/types.js';
 import { RolloutWorkerImpl } from './rollout-worker.js';
 import type { RolloutWorkerConfig } from './worker-api.js';
 
@@ -86,7 +86,7 @@ export class AsyncLearnerImpl extends RolloutWorkerImpl {
   private async targetPolicy(policy: Policy): Promise<Policy & EvaluatingPolicy> {
     // Same seed as the policy: the target starts equal to it.
     const config = this.config.policy;
-    if (isQPolicyConfig(config)) throw new Error(`${this.ctx.group}[${this.ctx.index}]: the async learner trains actor-critic policies, not Q policies`);
+    if (!isActorCriticPolicyConfig(config)) throw new Error(`${this.ctx.group}[${this.ctx.index}]: the async learner trains actor-critic policies, not '${config.kind}' policies`);
     this.target ??= evaluating(await createActorCriticPolicy(policy.observationSpace, policy.actionSpace, config, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device }));
     return this.target;
   }

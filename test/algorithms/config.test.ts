@@ -130,7 +130,7 @@ describe('config defaults (RLlib 1.8)', () => {
   });
 
   test('the registry lists every algorithm', () => {
-    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'appo', 'dqn', 'impala', 'pg', 'ppo', 'simpleq']);
+    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'appo', 'ddpg', 'dqn', 'impala', 'pg', 'ppo', 'sac', 'simpleq', 'td3']);
     for (const [name, algo] of Object.entries(algorithms)) assert.equal(algo.name, name);
   });
 });

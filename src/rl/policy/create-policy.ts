@@ -1,10 +1,12 @@
 /**
  * The one place a policy config becomes a policy: an actor-critic for `PolicyConfig`, a Q policy for
- * `kind: 'q'`. Rollout workers (and learners) call it, so a new policy kind is added here, not in the
+ * `kind: 'q'`, SAC for `kind: 'sac'`, DDPG/TD3 for `kind: 'ddpg'`. Rollout workers (and learners) call it, so a new policy kind is added here, not in the
  * worker.
  */
 import type { Space } from '../envs/types.js';
 import { createActorCriticPolicy } from './actor-critic.js';
+import { createDdpgPolicy } from './ddpg.js';
+import { createSacPolicy } from './sac.js';
 import { createQPolicy } from './q-policy.js';
 import type { TfDevice } from './tf-backend.js';
 import { isQPolicyConfig, type AnyPolicyConfig, type Policy } from './types.js';
@@ -15,6 +17,8 @@ import { isQPolicyConfig, type AnyPolicyConfig, type Policy } from './types.js';
  */
 export async function createPolicy(observationSpace: Space, actionSpace: Space, config: AnyPolicyConfig, seed: number, options: { readonly device?: TfDevice; readonly workerIndex?: number } = {}): Promise<Policy> {
   const device = options.device !== undefined ? { device: options.device } : {};
+  if (config.kind === 'sac') return createSacPolicy(observationSpace, actionSpace, config, seed, device);
+  if (config.kind === 'ddpg') return createDdpgPolicy(observationSpace, actionSpace, config, seed, device);
   if (isQPolicyConfig(config)) return createQPolicy(observationSpace, actionSpace, config, seed, { ...device, workerIndex: options.workerIndex ?? 0 });
   return createActorCriticPolicy(observationSpace, actionSpace, config, seed, device);
 }

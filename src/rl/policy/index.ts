@@ -1,8 +1,8 @@
 /**
  * Policies on TensorFlow.js: the backend loader, MLP layers, action distributions, the actor-critic
- * policy with PG / A2C / PPO losses, and minibatch SGD. See docs/policies.md.
+ * policy with PG / A2C / PPO losses, minibatch SGD, and the off-policy SAC and DDPG/TD3 policies. See docs/policies.md.
  */
-export type { ActionBatch, AnyPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig } from './types.js';
+export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig, SacPolicyConfig } from './types.js';
 export { isQPolicyConfig } from './types.js';
 export { backendInfo, getTf, loadTf } from './tf-backend.js';
 export type { BackendChoice, BackendInfo, LoadTfOptions, Tf, TfDevice } from './tf-backend.js';
@@ -20,3 +20,9 @@ export { epsilonAt } from './exploration.js';
 export type { ExplorationConfig } from './exploration.js';
 export { FlatAdam } from './flat-adam.js';
 export { createPolicy } from './create-policy.js';
+export { SacPolicy, alphaLoss, autoTargetEntropy, createSacPolicy } from './sac.js';
+export { DdpgPolicy, createDdpgPolicy } from './ddpg.js';
+export { ExplorationNoise, noiseScale } from './exploration-noise.js';
+export type { NoiseConfig } from './exploration-noise.js';
+export { cloneLayers, polyakUpdate } from './target-network.js';
+export { LOG_STD_MAX, LOG_STD_MIN, sampleSquashed, squashedLogp } from './squashed-gaussian.js';

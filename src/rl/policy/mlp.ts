@@ -324,3 +324,20 @@ export function inferenceForward(tf: Tf, layers: readonly InferenceLayer[], x: T
   for (const l of layers) h = tf.fused.matMul({ a: h, b: l.kernel, bias: l.bias, activation: l.activation });
   return h as Tensor2D;
 }
+
+/**
+ * The gradient of a recorded forward pass (`mlpForwardRecord`) with respect to the input columns
+ * `[from, from + width)` only, without any weight gradient: the critics' ∂Q/∂action in the SAC, DDPG
+ * and TD3 actor losses (the critic itself is not updated by that loss, so its weight gradients would be
+ * wasted kernels).
+ */
+export function mlpInputGrad(tf: Tf, layers: readonly DenseLayer[], ys: readonly Tensor2D[], dy: Tensor, from: number, width: number): Tensor2D {
+  let d = dy as Tensor2D;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const layer = layers[l]!;
+    const g = activationGrad(tf, layer.activation, d, ys[l]!) as Tensor2D;
+    const w = l === 0 && (from !== 0 || width !== layer.inDim) ? tf.slice(layer.kernel as Tensor2D, [from, 0], [width, layer.outDim]) : (layer.kernel as Tensor2D);
+    d = tf.matMul(g, tf.transpose(w));
+  }
+  return d;
+}

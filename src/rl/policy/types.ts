@@ -5,10 +5,13 @@
  */
 import type { Space } from '../envs/types.js';
 import type { SampleBatch } from '../data/sample-batch.js';
+import type { NoiseConfig } from './exploration-noise.js';
 import type { ExplorationConfig } from './exploration.js';
 
 /** Network and loss hyperparameters of an actor-critic policy. */
 export interface PolicyConfig {
+  /** The actor-critic policy (the default when absent); see `AnyPolicyConfig` for the others. */
+  readonly kind?: 'actorCritic';
   /** Hidden layer sizes of the policy and value MLPs (default [64, 64]). */
   readonly hidden: readonly number[];
   readonly activation: 'tanh' | 'relu';
@@ -44,11 +47,19 @@ export interface QPolicyConfig {
   readonly exploration: ExplorationConfig;
 }
 
-/** Any policy a rollout worker can host: an actor-critic (`PolicyConfig`) or a Q policy (`kind: 'q'`). */
-export type AnyPolicyConfig = PolicyConfig | QPolicyConfig;
+/**
+ * Any policy a rollout worker can host, told apart by `kind`: an actor-critic (`PolicyConfig`, no kind),
+ * a Q policy (`'q'`), SAC (`'sac'`) or DDPG/TD3 (`'ddpg'`).
+ */
+export type AnyPolicyConfig = PolicyConfig | QPolicyConfig | SacPolicyConfig | DdpgPolicyConfig;
 
 export function isQPolicyConfig(config: AnyPolicyConfig): config is QPolicyConfig {
   return (config as QPolicyConfig).kind === 'q';
+}
+
+/** Whether `config` is an actor-critic policy's (PG, A2C, A3C, PPO, IMPALA, APPO). */
+export function isActorCriticPolicyConfig(config: AnyPolicyConfig): config is PolicyConfig {
+  return config.kind === undefined || config.kind === 'actorCritic';
 }
 
 /** The loss a policy trains with, and its coefficients. */
@@ -113,6 +124,59 @@ export interface Policy {
   postprocess?(batch: SampleBatch): SampleBatch;
   /** |TD error| per row of the last `learnOnBatch`, for prioritized replay (Q policies). */
   readonly lastTdErrors?: Float32Array | undefined;
-  /** Copies the online weights into the target network (Q policies). */
-  updateTarget?(): void;
+  /**
+   * Moves the target network(s) towards the trained ones: a copy (Q policies), or Polyak averaging with
+   * the config's τ (SAC, DDPG, TD3; `tau` overrides it, τ = 1 copies).
+   */
+  updateTarget?(tau?: number): void;
 }
+
+/** The SAC policy (sac.ts): squashed-Gaussian (Box) or categorical (Discrete) actor, twin Q critics. */
+export interface SacPolicyConfig {
+  readonly kind: 'sac';
+  readonly actorHidden: readonly number[];
+  readonly criticHidden: readonly number[];
+  readonly activation: 'tanh' | 'relu';
+  readonly actorLr: number;
+  readonly criticLr: number;
+  /** Learning rate of log α (automatic entropy tuning). */
+  readonly entropyLr: number;
+  /** Discount; the TD target uses γ^nStep (the replay's n-step transitions sum the rewards). */
+  readonly gamma: number;
+  readonly nStep: number;
+  /** Polyak coefficient of the target critics. */
+  readonly tau: number;
+  /** Two critics and the minimum of their targets (clipped double Q). */
+  readonly twinQ: boolean;
+  readonly initialAlpha: number;
+  /** 'auto': −dim(A) for Box actions, 0.98·log(k) for k discrete actions (RLlib's choices). */
+  readonly targetEntropy: number | 'auto';
+}
+
+/** The DDPG / TD3 policy (ddpg.ts): deterministic tanh actor, one or two critics, exploration noise. */
+export interface DdpgPolicyConfig {
+  readonly kind: 'ddpg';
+  readonly actorHidden: readonly number[];
+  readonly criticHidden: readonly number[];
+  readonly activation: 'tanh' | 'relu';
+  readonly actorLr: number;
+  readonly criticLr: number;
+  readonly gamma: number;
+  readonly nStep: number;
+  readonly tau: number;
+  readonly twinQ: boolean;
+  /** Actor updates every `policyDelay` critic updates (TD3: 2). */
+  readonly policyDelay: number;
+  /** TD3's target-policy smoothing: clipped Gaussian noise on the target action. */
+  readonly smoothTargetPolicy: boolean;
+  /** Std-dev and clip of the smoothing noise, in env action units (TD3: 0.2, 0.5). */
+  readonly targetNoise: number;
+  readonly targetNoiseClip: number;
+  /** L2 penalty on the kernels of actor and critics (RLlib's l2_reg: l2·Σ w²/2). */
+  readonly l2Reg: number;
+  /** Huber instead of squared TD error (threshold 1). */
+  readonly useHuber: boolean;
+  readonly exploration: NoiseConfig;
+}
+
+
