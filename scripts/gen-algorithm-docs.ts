@@ -50,6 +50,7 @@ export const PAGES: readonly PageSpec[] = [
   },
   { algorithm: 'a3c', planFunction: 'a3cPlan', rllib: { plan: '`a3c/a3c.py:execution_plan`', lines: 5 } },
   { algorithm: 'ppo', planFunction: 'ppoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan`', lines: 30 } },
+  { algorithm: 'ma-ppo', planFunction: 'maPpoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan` (with a `multiagent` config)', lines: 30 } },
 ];
 
 export function pagePath(algorithm: string): string {

@@ -2,12 +2,13 @@
 import { a2c } from './a2c.js';
 import { a3c } from './a3c.js';
 import type { Algorithm } from './common.js';
+import { maPpo } from './ma-ppo.js';
 import { pg } from './pg.js';
 import { ppo } from './ppo.js';
 
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, 'ma-ppo': maPpo } as unknown as Record<string, Algorithm<never>>;
 
-export { pg, a2c, a3c, ppo };
+export { pg, a2c, a3c, ppo, maPpo };
 export type { Algorithm };
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

@@ -68,6 +68,29 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
       target: { reward: -500, timesteps: 400_000 },
     },
   },
+  'ma-ppo': {
+    // RLlib's multi_agent_cartpole.py: 4 agents, 2 policies (γ 0.95 and 0.99), a random policy per agent
+    // and episode, 10 SGD epochs; target 150 (the episode reward sums the 4 agents) within 100k env steps.
+    MultiAgentCartPole: {
+      config: {
+        policies: ['p0', 'p1'],
+        policyConfigs: { p0: { gamma: 0.95 }, p1: { gamma: 0.99 } },
+        policyMapping: 'randomPerEpisode',
+        numWorkers: 2,
+        numEnvsPerWorker: 4,
+        rolloutFragmentLength: 128,
+        trainBatchSize: 1024,
+        sgdMinibatchSize: 256,
+        numSgdIter: 10,
+        lr: 1e-3,
+        lambda: 0.95,
+        hidden: [64, 64],
+        vfLossCoeff: 0.5,
+        clipParam: 0.2,
+      },
+      target: { reward: 150, timesteps: 100_000 },
+    },
+  },
   pg: {
     'CartPole-v1': { config: { numWorkers: 1, numEnvsPerWorker: 8, rolloutFragmentLength: 25, trainBatchSize: 200, lr: 4e-4, hidden: [64, 64] }, target: { reward: 150, timesteps: 100_000 } },
   },

@@ -10,6 +10,8 @@ import { algorithms, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
+import type { MultiAgentWorkerState } from '../rl/multi-agent-api.js';
+import type { PolicyState } from '../rl/policy/types.js';
 import { run } from '../runtime/runtime.js';
 import { TraceRecorder } from '../runtime/trace.js';
 import { choiceOption, intOption, parse, UsageError } from './args.js';
@@ -155,7 +157,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
       appendFileSync(progressFile, JSON.stringify(result) + '\n');
       if (live) status('\r\x1b[2K');
       out(
-        `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s`,
+        `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s${policyRewards(result)}`,
       );
       if (live) {
         const fraction = result.timesteps_total / stop.timesteps;
@@ -175,10 +177,11 @@ export async function train(argv: string[], out: (line: string) => void = consol
       }
     }
     if (live) status('\r\x1b[2K');
-    const state = (await rt.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState;
+    const state = (await rt.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState | MultiAgentWorkerState;
     // The learner samples nothing: its observation filter never saw an observation, and it gets no
     // global vars. Both come from a rollout worker (the one whose filter normalized its samples).
-    const worker = (await rt.backend.call({ group: 'workers', index: 0 }, 'getState', [])) as WorkerState;
+    const worker = (await rt.backend.call({ group: 'workers', index: 0 }, 'getState', [])) as WorkerState | MultiAgentWorkerState;
+    const encodePolicy = (p: PolicyState) => ({ weights: p.weights.map(encodeFloats), optimizer: p.optimizer.map(encodeFloats), extra: p.extra });
     const checkpoint = {
       algorithm: name,
       env,
@@ -187,12 +190,9 @@ export async function train(argv: string[], out: (line: string) => void = consol
       timesteps: last?.timesteps_total ?? 0,
       iteration: last?.training_iteration ?? 0,
       counters: rt.metrics.save().counters,
-      policy: {
-        weights: state.policy.weights.map(encodeFloats),
-        optimizer: state.policy.optimizer.map(encodeFloats),
-        extra: state.policy.extra,
-      },
-      filter: worker.filter ?? null,
+      // A multi-agent run checkpoints every policy of its map by id.
+      ...('policies' in state ? { policies: Object.fromEntries(Object.entries(state.policies).map(([id, p]) => [id, encodePolicy(p)])) } : { policy: encodePolicy(state.policy) }),
+      filter: 'filter' in worker ? (worker.filter ?? null) : null,
       globalVars: worker.globalVars,
     };
     writeFileSync(path.join(outDir, 'checkpoint.json'), JSON.stringify(checkpoint));
@@ -208,6 +208,12 @@ export async function train(argv: string[], out: (line: string) => void = consol
   out(`  final reward mean ${fmt(last?.episode_reward_mean ?? Number.NaN)}, best ${fmt(best)}${stop.reward !== undefined ? `, target ${stop.reward}: ${solved ? 'reached' : 'not reached'}` : ''}`);
   out(`  wrote ${progressFile} and ${path.join(outDir, 'checkpoint.json')}`);
   return 0;
+}
+
+/** Multi-agent runs: each policy's smoothed return, e.g. `  policies: ppo 41.2, dqn 37.0`. */
+function policyRewards(result: ResultDict): string {
+  const means = result.policy_reward_mean;
+  return means ? `  policies: ${Object.entries(means).map(([id, r]) => `${id} ${fmt(r)}`).join(', ')}` : '';
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */

@@ -8,7 +8,9 @@
 import type { Stream } from '../../dsl/stream.js';
 import type { StageContext } from '../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../data/filters.js';
+import type { MultiAgentWorkerGroup } from '../multi-agent-api.js';
 import type { EpisodeMetrics, WorkerGroup } from '../worker-api.js';
+import { policyRewardStats } from './policy-metrics.js';
 import { LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, STEPS_TRAINED_THIS_ITER, AGENT_STEPS_SAMPLED } from './internal.js';
 
 /** The result dict of one training iteration (RLlib 1.8 key names). */
@@ -32,6 +34,10 @@ export interface ResultDict {
   readonly info: Readonly<Record<string, unknown>>;
   readonly hist_stats: { readonly episode_reward: readonly number[]; readonly episode_lengths: readonly number[] };
   readonly custom_metrics: Readonly<Record<string, number>>;
+  /** Multi-agent runs: per policy id, the mean/min/max return of the agents it controlled (smoothed window). */
+  readonly policy_reward_mean?: Readonly<Record<string, number>>;
+  readonly policy_reward_min?: Readonly<Record<string, number>>;
+  readonly policy_reward_max?: Readonly<Record<string, number>>;
 }
 
 export interface ReportingOptions {
@@ -52,7 +58,7 @@ export interface ReportingOptions {
  * Merges the observation statistics the workers gathered since the last sync into a master filter
  * kept on the driver, and sends the merged filter back to every worker.
  */
-export function synchronizeFilters<T>(stream: Stream<T>, workers: WorkerGroup): Stream<T> {
+export function synchronizeFilters<T>(stream: Stream<T>, workers: WorkerGroup | MultiAgentWorkerGroup): Stream<T> {
   let master: FilterState | undefined;
   return stream.forEach(async function synchronizeFilters(item: T, ctx: StageContext): Promise<T> {
     const flushed = (await ctx.callAll(workers.name, 'flushFilter')) as Array<{ state: FilterState; delta: RunningStatState }>;
@@ -67,7 +73,7 @@ function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
 }
 
-export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerGroup, options: ReportingOptions = {}): Stream<ResultDict> {
+export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerGroup | MultiAgentWorkerGroup, options: ReportingOptions = {}): Stream<ResultDict> {
   const minSteps = options.timestepsPerIteration ?? 0;
   const minSeconds = options.minIterTimeS ?? 0;
   const window = options.metricsSmoothingEpisodes ?? 100;
@@ -132,6 +138,7 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
           info: { ...structuredClone(ctx.metrics.info), [LEARNER_INFO]: structuredClone(ctx.metrics.info[LEARNER_INFO] ?? {}), ...Object.fromEntries(ctx.metrics.counters), [STEPS_TRAINED]: ctx.metrics.get(STEPS_TRAINED) },
           hist_stats: { episode_reward: rewards, episode_lengths: lengths },
           custom_metrics: {},
+          ...policyRewardStats(episodes),
         };
         iterStart = now;
         stepsAtIterStart = sampled;
