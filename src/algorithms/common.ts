@@ -8,7 +8,7 @@ import { actors } from '../dsl/define.js';
 import { PlanError } from '../ir/errors.js';
 import type { Stream } from '../dsl/stream.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
-import type { LossConfig, PolicyConfig } from '../rl/policy/types.js';
+import type { AnyPolicyConfig, LossConfig, PolicyConfig } from '../rl/policy/types.js';
 import { RolloutWorker } from '../rl/rollout-worker.js';
 import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
 
@@ -59,6 +59,11 @@ export function workerGroups(config: Common & { readonly lambda?: number; readon
     gradClip: config.gradClip,
     loss,
   };
+  return policyWorkerGroups(config, policy);
+}
+
+/** The rollout workers and the learner of a run, for any policy kind (actor-critic or Q). */
+export function policyWorkerGroups(config: Common & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean }, policy: AnyPolicyConfig): { workers: WorkerGroup; learner: WorkerGroup } {
   const worker: RolloutWorkerConfig = {
     env: config.env,
     ...(config.envModule !== undefined ? { envModule: config.envModule } : {}),

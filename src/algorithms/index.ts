@@ -5,10 +5,13 @@ import type { Algorithm } from './common.js';
 import { maPpo } from './ma-ppo.js';
 import { pg } from './pg.js';
 import { ppo } from './ppo.js';
+import { dqn } from './dqn.js';
+import { simpleQ } from './simple-q.js';
 
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, 'ma-ppo': maPpo } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, 'ma-ppo': maPpo } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo, maPpo };
+export { dqn, simpleQ };
 export type { Algorithm };
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

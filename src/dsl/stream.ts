@@ -128,7 +128,7 @@ export class Stream<T> {
   callActors<I, A extends unknown[]>(
     group: ActorGroup<I, A>,
     method: MethodOf<I>,
-    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly wait?: boolean; readonly name?: string } = {},
+    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string } = {},
   ): Stream<T> {
     return this.callNode(K.callActors.kind, `callActors(${group.name}.${method})`, group as unknown as ActorGroup, method, options, this.type);
   }
@@ -136,7 +136,7 @@ export class Stream<T> {
   /** Calls `method` on the actor that produced each item (as A3C replies to its source worker). */
   callSourceActor(
     method: string,
-    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly wait?: boolean; readonly name?: string } = {},
+    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string } = {},
   ): Stream<T> {
     return this.callNode(K.callSourceActor.kind, `callSourceActor(${method})`, undefined, method, options, this.type);
   }
@@ -151,7 +151,7 @@ export class Stream<T> {
   callActor<I, A extends unknown[], M extends MethodOf<I>>(
     group: ActorGroup<I, A>,
     method: M,
-    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly name?: string; readonly out?: string; readonly keepSource?: boolean } = {},
+    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly name?: string; readonly out?: string; readonly keepSource?: boolean } = {},
   ): Stream<ResultOf<I, M>> {
     return this.callNode(K.callActor.kind, `callActor(${group.name}.${method})`, group as unknown as ActorGroup, method, { ...options, wait: true }, options.out ?? 'unknown', options.keepSource ? { keepSource: true } : {});
   }
@@ -161,7 +161,7 @@ export class Stream<T> {
     label: string,
     group: ActorGroup | undefined,
     method: string,
-    options: { readonly args?: (item: T, ctx: StageContext) => Awaitable<unknown[]>; readonly wait?: boolean; readonly name?: string },
+    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string },
     output: string,
     extraParams: Record<string, unknown> = {},
   ): Stream<U> {

@@ -16,8 +16,9 @@ import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from '
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';
 import type { Space, VectorEnv } from './envs/types.js';
-import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
+import { createPolicy, sgdEpochs } from './policy/index.js';
 import type { Policy } from './policy/types.js';
+import { BATCH_INDEXES } from './replay/prioritized.js';
 import type { EpisodeMetrics, GlobalVars, GradientsResult, LearnResult, RolloutWorkerApi, RolloutWorkerConfig, SgdOptions, WorkerState } from './worker-api.js';
 
 function actionWidth(space: Space): number {
@@ -64,7 +65,7 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
       if (this.config.envModule !== undefined) await loadEnv({ id: this.config.env, module: this.config.envModule }, this.config.envConfig);
       const { observation, action } = this.spaces();
       // The device the place pass chose: a GPU-placed learner loads tfjs-node-gpu or fails; CPU workers never take the GPU.
-      const policy = await createActorCriticPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device });
+      const policy = await createPolicy(observation, action, this.config.policy, deriveSeed(this.ctx.rootSeed, 'policy'), { device: this.ctx.device, workerIndex: this.ctx.index });
       this.policy = policy;
       return policy;
     })();
@@ -137,7 +138,9 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     const bootstrap = new Float32Array(rows);
     let distInputs: Float32Array | undefined;
     let distWidth = 0;
-    const options = { explore: this.config.explore, random: this.random };
+    // Off-policy policies postprocess the fragment themselves (n-step transitions): they need s', not GAE's bootstraps.
+    const newObs = policy.postprocess ? new Float32Array(rows * obsDim) : undefined;
+    const options = { explore: this.config.explore, random: this.random, timestep: this.globalVars.timestep };
     const { episodeIds, episodeLength, episodeReward } = this;
     const chunk = this.rowsPerCall(n);
     // Whole-step actions for env.step when inference is split; one call's own output otherwise.
@@ -193,7 +196,7 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         if (envTruncateds[i] && !envTerminateds[i]) anyTruncated = true;
       }
       // Truncated episodes bootstrap from the value of their final observation (filtered, not updated).
-      if (anyTruncated) {
+      if (anyTruncated && !newObs) {
         const finals = Float32Array.from(env.finalObservations);
         this.filter.apply(finals, n, false);
         const values = policy.value(finals, n);
@@ -210,10 +213,11 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         }
       }
       this.filter.apply(env.observations, n, true);
+      if (newObs) this.recordNextObs(env, newObs, step, T);
     }
     // The fragment cuts episodes still running: bootstrap them from the value of the next observation.
-    const next = policy.value(env.observations, n);
-    for (let i = 0; i < n; i++) {
+    const next = newObs ? undefined : policy.value(env.observations, n);
+    for (let i = 0; next && i < n; i++) {
       const last = i * T + T - 1;
       if (!terminateds[last] && !truncateds[last]) bootstrap[last] = next[i]!;
     }
@@ -233,10 +237,23 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
         [SB.ENV_ID]: envId,
         [SB.T]: t,
         bootstrapValue: bootstrap,
+        ...(newObs ? { [SB.NEXT_OBS]: newObs } : {}),
       },
-      { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
+      { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }), ...(newObs ? { [SB.NEXT_OBS]: obsDim } : {}) },
     );
+    if (policy.postprocess) return policy.postprocess(batch);
     return postprocessAdvantages(batch, { gamma: this.config.gamma, lambda: this.config.lambda, useGae: this.config.useGae, useCritic: this.config.useCritic });
+  }
+
+  /** s' of each env copy after `step`: the (filtered) final observation where the episode ended, else the next one. */
+  private recordNextObs(env: VectorEnv, newObs: Float32Array, step: number, T: number): void {
+    const { obsDim, num } = env;
+    const finals = Float32Array.from(env.finalObservations);
+    this.filter.apply(finals, num, false);
+    for (let i = 0; i < num; i++) {
+      const src = env.terminateds[i] || env.truncateds[i] ? finals : env.observations;
+      newObs.set(src.subarray(i * obsDim, (i + 1) * obsDim), (i * T + step) * obsDim);
+    }
   }
 
   async setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Promise<void> {
@@ -251,7 +268,16 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
   async learnOnBatch(batch: SampleBatch, options: SgdOptions): Promise<LearnResult> {
     const policy = await this.ready();
     const stats = options.numSgdIter > 1 || options.sgdMinibatchSize > 0 ? sgdEpochs(policy, batch, { ...options, random: this.random }) : policy.learnOnBatch(batch);
-    return { stats, weights: policy.getWeights(), count: batch.count };
+    // Q policies: the TD errors of the replayed rows, with their buffer slots, for prioritized replay.
+    const td = policy.lastTdErrors && batch.columns[BATCH_INDEXES] ? { tdErrors: policy.lastTdErrors, batchIndexes: batch.columns[BATCH_INDEXES] as Int32Array } : {};
+    return { stats, weights: policy.getWeights(), count: batch.count, ...td };
+  }
+
+  /** Copies the learner's online weights into its target network (Q policies). */
+  async updateTargetNetwork(): Promise<void> {
+    const policy = await this.ready();
+    if (!policy.updateTarget) throw new Error(`worker ${this.ctx.group}[${this.ctx.index}]: its policy has no target network (updateTargetNetwork is for Q policies)`);
+    policy.updateTarget();
   }
 
   async computeGradients(batch: SampleBatch): Promise<GradientsResult> {

@@ -5,7 +5,7 @@
  */
 import type { ActorGroup } from '../dsl/define.js';
 import type { SampleBatch } from './data/sample-batch.js';
-import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
+import type { AnyPolicyConfig, LearnerStats, PolicyState } from './policy/types.js';
 import type { FilterState, RunningStatState } from './data/filters.js';
 
 /** Everything a rollout worker (or the learner) is built from: plain data, sent to its process. */
@@ -26,7 +26,8 @@ export interface RolloutWorkerConfig {
   readonly lambda: number;
   readonly useGae: boolean;
   readonly useCritic: boolean;
-  readonly policy: PolicyConfig;
+  /** An actor-critic policy, or a Q policy (`kind: 'q'`). */
+  readonly policy: AnyPolicyConfig;
   readonly observationFilter: 'NoFilter' | 'MeanStdFilter';
   /** Sample with exploration (stochastic actions). */
   readonly explore: boolean;
@@ -57,6 +58,9 @@ export interface LearnResult {
   /** The weights after the update, ready to broadcast (saves a round trip). */
   readonly weights: Float32Array[];
   readonly count: number;
+  /** Q policies on a replayed batch: TD error per row, and the rows' replay buffer slots. */
+  readonly tdErrors?: Float32Array;
+  readonly batchIndexes?: Int32Array;
 }
 
 export interface GradientsResult {
@@ -86,6 +90,8 @@ export interface RolloutWorkerApi {
   /** Applies gradients; returns the new weights. */
   applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
   updateKl(sampledKl: number): Awaitable<number>;
+  /** Q policies: copies the online weights into the target network. */
+  updateTargetNetwork(): Awaitable<void>;
   /** Drains the episodes finished since the last call. */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
   /** The observation filter's state and the statistics gathered since the last sync (then cleared). */

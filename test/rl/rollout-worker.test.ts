@@ -147,7 +147,7 @@ describe('RolloutWorker.sample', () => {
     const boot = col(b, SB.BOOTSTRAP_VALUE);
     boot.forEach((v, i) => ([2, 4, 7, 9].includes(i) ? assert.notEqual(v, 0, `row ${i} bootstraps`) : assert.equal(v, 0, `row ${i} has no bootstrap value`)));
     // An independent policy from the same seed holds the same weights: recompute the values.
-    const policy = await createActorCriticPolicy(box(-10, 10, [2]), discrete(2), cfg.policy, deriveSeed(7, 'policy'));
+    const policy = await createActorCriticPolicy(box(-10, 10, [2]), discrete(2), cfg.policy as PolicyConfig, deriveSeed(7, 'policy'));
     try {
       const tags = part(b, SB.OBS, 2, 1);
       const v = (t: number, tag: number): number => policy.value(Float32Array.of(0.1 * t, tag), 1)[0]!;

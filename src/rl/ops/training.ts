@@ -26,7 +26,8 @@ export function globalVars(metrics: MetricsView): GlobalVars {
   return { timestep: metrics.get(STEPS_SAMPLED) };
 }
 
-function recordLearnerStats(ctx: StageContext, stats: LearnerStats): void {
+/** Puts one learner update's stats in `metrics.info.learner` (the default policy's), as RLlib's LearnerInfo. */
+export function recordLearnerStats(ctx: StageContext, stats: LearnerStats): void {
   ctx.metrics.info[LEARNER_INFO] = { [DEFAULT_POLICY]: { learner_stats: stats } };
 }
 

@@ -2,7 +2,8 @@
  * Policies on TensorFlow.js: the backend loader, MLP layers, action distributions, the actor-critic
  * policy with PG / A2C / PPO losses, and minibatch SGD. See docs/policies.md.
  */
-export type { ActionBatch, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState } from './types.js';
+export type { ActionBatch, AnyPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig } from './types.js';
+export { isQPolicyConfig } from './types.js';
 export { backendInfo, getTf, loadTf } from './tf-backend.js';
 export type { BackendChoice, BackendInfo, LoadTfOptions, Tf, TfDevice } from './tf-backend.js';
 export { createDense, createMlp, denseForward, layerVariables, mlpForward, normalSource, normcKernel } from './mlp.js';
@@ -13,3 +14,9 @@ export { ActorCriticPolicy, createActorCriticPolicy } from './actor-critic.js';
 export type { ActorCriticOptions } from './actor-critic.js';
 export { averageStats, sgdEpochs } from './sgd.js';
 export type { SgdEpochsOptions } from './sgd.js';
+export { QPolicy, createQPolicy } from './q-policy.js';
+export type { QPolicyOptions } from './q-policy.js';
+export { epsilonAt } from './exploration.js';
+export type { ExplorationConfig } from './exploration.js';
+export { FlatAdam } from './flat-adam.js';
+export { createPolicy } from './create-policy.js';

@@ -5,6 +5,7 @@
  */
 import type { Space } from '../envs/types.js';
 import type { SampleBatch } from '../data/sample-batch.js';
+import type { ExplorationConfig } from './exploration.js';
 
 /** Network and loss hyperparameters of an actor-critic policy. */
 export interface PolicyConfig {
@@ -22,6 +23,32 @@ export interface PolicyConfig {
    */
   readonly freeLogStd?: boolean;
   readonly loss: LossConfig;
+}
+
+/** Network, loss and exploration settings of a Q policy (q-policy.ts; SimpleQ, DQN, Ape-X). */
+export interface QPolicyConfig {
+  readonly kind: 'q';
+  /** Hidden layer sizes (RLlib's fcnet_hiddens followed by its Q `hiddens`). */
+  readonly hidden: readonly number[];
+  readonly activation: 'tanh' | 'relu';
+  readonly dueling: boolean;
+  readonly doubleQ: boolean;
+  readonly lr: number;
+  /** Adam's ε (RLlib's adam_epsilon). */
+  readonly adamEpsilon: number;
+  /** Global-norm gradient clipping; undefined = none. */
+  readonly gradClip: number | undefined;
+  /** Discount, and steps per transition (the worker builds n-step transitions with them). */
+  readonly gamma: number;
+  readonly nStep: number;
+  readonly exploration: ExplorationConfig;
+}
+
+/** Any policy a rollout worker can host: an actor-critic (`PolicyConfig`) or a Q policy (`kind: 'q'`). */
+export type AnyPolicyConfig = PolicyConfig | QPolicyConfig;
+
+export function isQPolicyConfig(config: AnyPolicyConfig): config is QPolicyConfig {
+  return (config as QPolicyConfig).kind === 'q';
 }
 
 export type LossConfig =
@@ -61,7 +88,7 @@ export interface Policy {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
   /** Batched inference: one forward pass for `n` observations ([n × obsDim]). */
-  computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number }): ActionBatch;
+  computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number; readonly timestep?: number }): ActionBatch;
   /** Value estimates for `n` observations. */
   value(obs: Float32Array, n: number): Float32Array;
   /** One gradient step on the whole batch; returns stats. */
@@ -76,4 +103,13 @@ export interface Policy {
   /** PPO's adaptive KL coefficient update from the sampled KL; returns the new coefficient. */
   updateKl(sampledKl: number): number;
   dispose(): void;
+  /**
+   * Off-policy policies postprocess a fragment themselves (Q policies: n-step transitions); the rollout
+   * worker then records next observations and skips GAE.
+   */
+  postprocess?(batch: SampleBatch): SampleBatch;
+  /** |TD error| per row of the last `learnOnBatch`, for prioritized replay (Q policies). */
+  readonly lastTdErrors?: Float32Array | undefined;
+  /** Copies the online weights into the target network (Q policies). */
+  updateTarget?(): void;
 }

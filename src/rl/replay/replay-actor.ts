@@ -1,0 +1,63 @@
+/**
+ * The replay actor: `ReplayBuffers` in their own actor (RLlib's ReplayActor), so a plan can shard its
+ * replay memory over several processes (Ape-X). Its `items()` stream is the endless `replay()`: a
+ * replayed batch, or `null` while fewer than `learningStarts` steps are stored (the `replay` operator
+ * drops those). Other actors' batches come in through `addBatch`, priorities through `updatePriorities`.
+ *
+ * NOTE: an actor runs its calls one at a time, so `items()` must never wait for data to arrive (that
+ * would block the very `addBatch` calls it waits for); before learning starts it sleeps 1 ms and
+ * answers `null`, which bounds the polling to about one request per millisecond per shard.
+ */
+import { actorClass } from '../../dsl/define.js';
+import type { ActorContext } from '../../ir/contract.js';
+import type { AnyBatch } from '../data/sample-batch.js';
+import { ReplayBuffers, type PriorityUpdate, type ReplayBuffersConfig, type ReplayBuffersState, type ReplayStats } from './replay-buffers.js';
+
+class ReplayActorImpl {
+  readonly buffers: ReplayBuffers;
+
+  constructor(
+    readonly ctx: ActorContext,
+    config: ReplayBuffersConfig,
+  ) {
+    this.buffers = new ReplayBuffers(config);
+  }
+
+  async *items(): AsyncGenerator<AnyBatch | null> {
+    for (;;) {
+      const batch = this.buffers.replay(() => this.ctx.random());
+      if (batch === null) await this.ctx.delay(1);
+      yield batch;
+    }
+  }
+
+  /** Stores a batch; returns the env steps stored so far. */
+  addBatch(batch: AnyBatch): number {
+    this.buffers.add(batch);
+    return this.buffers.stats().numAdded;
+  }
+
+  replay(): AnyBatch | null {
+    return this.buffers.replay(() => this.ctx.random());
+  }
+
+  updatePriorities(update: PriorityUpdate): void {
+    this.buffers.updatePriorities(update);
+  }
+
+  stats(): ReplayStats {
+    return this.buffers.stats();
+  }
+
+  getState(options: { readonly contents?: boolean } = {}): ReplayBuffersState {
+    return this.buffers.getState(options);
+  }
+
+  setState(state: ReplayBuffersState): void {
+    this.buffers.setState(state);
+  }
+}
+
+/** The replay actor class: `actors(ReplayActor, { count: shards, args: [bufferConfig] })`. */
+export const ReplayActor = actorClass(import.meta.url, ReplayActorImpl, { items: 'AnyBatch | null' });
+export type { ReplayActorImpl };
