@@ -4,13 +4,14 @@ import { a3c } from './a3c.js';
 import type { Algorithm } from './common.js';
 import { maPpo } from './ma-ppo.js';
 import { pg } from './pg.js';
+import { twoTrainer } from './two-trainer.js';
 import { ppo } from './ppo.js';
 import { dqn } from './dqn.js';
 import { simpleQ } from './simple-q.js';
 
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, 'ma-ppo': maPpo } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, 'ma-ppo': maPpo, 'two-trainer': twoTrainer } as unknown as Record<string, Algorithm<never>>;
 
-export { pg, a2c, a3c, ppo, maPpo };
+export { pg, a2c, a3c, ppo, maPpo, twoTrainer };
 export { dqn, simpleQ };
 export type { Algorithm };
 export * from './tuned.js';

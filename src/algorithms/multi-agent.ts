@@ -57,7 +57,7 @@ interface MultiAgentKeys {
   readonly gradClip?: number | undefined;
   readonly explore: boolean;
   readonly policies: string[];
-  readonly policyConfigs: Record<string, z.infer<typeof policyOverrides>>;
+  readonly policyConfigs?: Record<string, z.infer<typeof policyOverrides>>;
   readonly policyMapping: 'shared' | 'byAgentIndex' | 'randomPerEpisode' | z.infer<typeof mappingRef>;
   readonly policiesToTrain?: string[] | undefined;
 }
@@ -73,7 +73,7 @@ export function mappingOf(config: Pick<MultiAgentKeys, 'policies' | 'policyMappi
 
 /** One policy spec per policy id: the algorithm's settings with that policy's overrides. */
 export function policySpecs(config: MultiAgentKeys, loss: LossConfig, ids: readonly string[] = config.policies): Record<string, PolicySpec> {
-  for (const id of Object.keys(config.policyConfigs)) {
+  for (const id of Object.keys(config.policyConfigs ?? {})) {
     if (!config.policies.includes(id)) throw new PlanError(`policyConfigs names '${id}', which is not in policies (${config.policies.join(', ')})`);
   }
   for (const id of config.policiesToTrain ?? []) {
@@ -81,9 +81,8 @@ export function policySpecs(config: MultiAgentKeys, loss: LossConfig, ids: reado
   }
   return Object.fromEntries(
     ids.map((id) => {
-      const o = config.policyConfigs[id] ?? {};
+      const o = config.policyConfigs?.[id] ?? {};
       const spec: PolicySpec = {
-        kind: 'actor-critic',
         config: { hidden: o.hidden ?? config.hidden, activation: o.activation ?? config.activation, vfShareLayers: o.vfShareLayers ?? config.vfShareLayers, lr: o.lr ?? config.lr, gradClip: config.gradClip, loss },
         gamma: o.gamma ?? config.gamma,
         lambda: o.lambda ?? config.lambda ?? 1,

@@ -5,10 +5,20 @@
  * `--config` and flags override them.
  */
 
-/** A learning target: the smoothed episode reward mean reaches `reward` within `timesteps` env steps. */
+/**
+ * A learning target: the smoothed episode reward mean reaches `reward` within `timesteps` env steps; with
+ * `policies` (multi-agent runs), each listed policy's `policy_reward_mean` must reach it instead.
+ */
 export interface LearningTarget {
   readonly reward: number;
   readonly timesteps: number;
+  readonly policies?: readonly string[];
+}
+
+/** The reward a target compares: the episode reward mean, or the lowest `policy_reward_mean` of its policies. */
+export function targetReward(result: { readonly episode_reward_mean: number; readonly policy_reward_mean?: Readonly<Record<string, number>> | undefined }, target: Pick<LearningTarget, 'policies'> | undefined): number {
+  if (!target?.policies) return result.episode_reward_mean;
+  return Math.min(...target.policies.map((id) => result.policy_reward_mean?.[id] ?? Number.NaN));
 }
 
 export interface TunedExample {
@@ -89,6 +99,15 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
         clipParam: 0.2,
       },
       target: { reward: 150, timesteps: 100_000 },
+    },
+  },
+  'two-trainer': {
+    // RLlib's two_trainer_workflow.py (4 agents, fragment 50, PPO batch 200 × 10 epochs of 128), with a
+    // smaller Q network and 16 replayed rows per env step: RLlib's one 64-row replay per 50-step fragment
+    // leaves the DQN policy near random within 100k steps. Target: both policies' own returns.
+    MultiAgentCartPole: {
+      config: { dqnHidden: [64], replayBatchSize: 32, trainingIntensity: 16, targetNetworkUpdateFreq: 250, timestepsPerIteration: 1000 },
+      target: { reward: 100, timesteps: 100_000, policies: ['ppo_policy', 'dqn_policy'] },
     },
   },
   pg: {

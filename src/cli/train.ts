@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { algorithms, tunedExample } from '../algorithms/index.js';
+import { algorithms, targetReward, tunedExample } from '../algorithms/index.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { WorkerState } from '../rl/worker-api.js';
@@ -153,7 +153,8 @@ export async function train(argv: string[], out: (line: string) => void = consol
       if (r.done) break;
       const result = r.value;
       last = result;
-      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
+      const stopTarget = values['stop-reward'] === undefined ? tuned?.target : undefined;
+      if (Number.isFinite(targetReward(result, stopTarget))) best = Math.max(best, targetReward(result, stopTarget));
       appendFileSync(progressFile, JSON.stringify(result) + '\n');
       if (live) status('\r\x1b[2K');
       out(
@@ -163,8 +164,10 @@ export async function train(argv: string[], out: (line: string) => void = consol
         const fraction = result.timesteps_total / stop.timesteps;
         status(`${bar(fraction)} ${int(result.timesteps_total)}/${int(stop.timesteps)} steps | reward ${fmt(result.episode_reward_mean)} | ${int(result.env_steps_per_s)} steps/s`);
       }
-      if (stop.reward !== undefined && result.episode_reward_mean >= stop.reward) {
-        reason = `reached reward ${fmt(result.episode_reward_mean)} ≥ ${stop.reward}`;
+      // A tuned multi-agent target may ask every listed policy to reach the reward (targetReward).
+      const reward = targetReward(result, stopTarget);
+      if (stop.reward !== undefined && reward >= stop.reward) {
+        reason = `reached reward ${fmt(reward)} ≥ ${stop.reward}${tuned?.target.policies && values['stop-reward'] === undefined ? ` (each of ${tuned.target.policies.join(', ')})` : ''}`;
         break;
       }
       if (result.timesteps_total >= stop.timesteps) {
@@ -201,7 +204,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     writeTrace(trace, out);
   }
   const secs = (performance.now() - started) / 1000;
-  const solved = stop.reward !== undefined && last !== undefined && last.episode_reward_mean >= stop.reward;
+  const solved = stop.reward !== undefined && last !== undefined && targetReward(last, values['stop-reward'] === undefined ? tuned?.target : undefined) >= stop.reward;
   out('');
   out(`done: ${reason}`);
   out(`  iterations ${last?.training_iteration ?? 0}, env steps ${int(last?.timesteps_total ?? 0)}, wall time ${fmt(secs)} s (${int((last?.timesteps_total ?? 0) / secs)} steps/s)`);

@@ -7,14 +7,18 @@
 import type { ActorGroup } from '../dsl/define.js';
 import type { AnyBatch, MultiAgentBatch } from './data/sample-batch.js';
 import type { BoxSpace, Space } from './envs/types.js';
-import type { LearnerStats, PolicyConfig, PolicyState } from './policy/types.js';
+import type { AnyPolicyConfig, LearnerStats, PolicyState } from './policy/types.js';
+import type { PriorityUpdate } from './replay/replay-buffers.js';
 import type { EpisodeMetrics, GlobalVars, SgdOptions } from './worker-api.js';
 
-/** One entry of the policy map: what a policy is and how its experience is postprocessed. */
+/**
+ * One entry of the policy map: what a policy is and how its experience is postprocessed. Policies of
+ * one map may come from different algorithms: an actor-critic (`pg`, `a2c`, `ppo` losses; GAE with
+ * `gamma`/`lambda`) next to a Q policy (`config.kind: 'q'`; n-step transitions with its own γ).
+ */
 export interface PolicySpec {
-  /** The policy family; every actor-critic loss (`pg`, `a2c`, `ppo`) is this kind. */
-  readonly kind: 'actor-critic';
-  readonly config: PolicyConfig;
+  readonly config: AnyPolicyConfig;
+  /** Actor-critic postprocessing (GAE); a Q policy postprocesses with its own config. */
   readonly gamma: number;
   readonly lambda: number;
   readonly useGae: boolean;
@@ -86,8 +90,12 @@ export interface MultiAgentLearnResult {
   readonly count: number;
   /** Rows trained on, summed over the trained policies. */
   readonly agentSteps: number;
+  /** Rows trained on, per trained policy. */
+  readonly agentStepsByPolicy: Readonly<Record<string, number>>;
   /** Time the learner spent training (ms), measured where it trains. */
   readonly learnMs: number;
+  /** Q policies on a replayed batch: TD error per row and the rows' replay slots, per policy (prioritized replay). */
+  readonly priorities?: PriorityUpdate;
 }
 
 export interface MultiAgentWorkerState {
@@ -107,6 +115,8 @@ export interface MultiAgentWorkerApi {
   getWeights(policyIds?: readonly string[]): Awaitable<PolicyWeights>;
   /** Minibatch SGD for every policy of the batch that is in `policiesToTrain`. */
   learnOnBatch(batch: AnyBatch, options: SgdOptions): Awaitable<MultiAgentLearnResult>;
+  /** Q policies: copies the online weights into the target network, for the given policies (default: every Q policy). */
+  updateTargetNetwork(policyIds?: readonly string[]): Awaitable<void>;
   /** PPO's adaptive KL update per policy from its sampled KL; returns the new coefficients. */
   updateKl(sampledKls: Readonly<Record<string, number>>): Awaitable<Record<string, number>>;
   /** Drains the episodes finished since the last call (with per-policy rewards). */

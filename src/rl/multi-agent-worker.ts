@@ -18,7 +18,9 @@ import { createMultiAgentBatch, createSampleBatch, isMultiAgentBatch, postproces
 import { ALL_AGENTS, loadMultiAgentEnv, type AgentId, type MultiAgentEnv } from './envs/index.js';
 import type { Action, BoxSpace, Space } from './envs/types.js';
 import type { MultiAgentLearnResult, MultiAgentWorkerApi, MultiAgentWorkerConfig, MultiAgentWorkerState, PolicyMappingFn, PolicySpec, PolicyWeights } from './multi-agent-api.js';
-import { createActorCriticPolicy, sgdEpochs } from './policy/index.js';
+import { createPolicy, sgdEpochs } from './policy/index.js';
+import { BATCH_INDEXES } from './replay/prioritized.js';
+import type { PriorityUpdate } from './replay/replay-buffers.js';
 import type { LearnerStats, Policy, PolicyState } from './policy/types.js';
 import { loadPolicyMapping } from './policy-mapping.js';
 import type { EpisodeMetrics, GlobalVars, SgdOptions } from './worker-api.js';
@@ -29,6 +31,8 @@ interface Trajectory {
   /** Distinct per (worker, env copy, agent): segments of different agents never merge in GAE. */
   readonly envId: number;
   readonly obs: number[];
+  /** s' of each row (Q policies' n-step transitions need it). */
+  readonly newObs: number[];
   readonly actions: number[];
   readonly rewards: number[];
   readonly terminateds: number[];
@@ -97,7 +101,7 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
       this.mapping = await loadPolicyMapping(this.config.policyMapping);
       for (const [id, spec] of Object.entries(this.config.policies)) {
         const { observation, action } = this.spacesFor(id, spec);
-        const policy = await createActorCriticPolicy(observation, action, spec.config, deriveSeed(this.ctx.rootSeed, 'policy', id), { device: this.ctx.device });
+        const policy = await createPolicy(observation, action, spec.config, deriveSeed(this.ctx.rootSeed, 'policy', id), { device: this.ctx.device, workerIndex: this.ctx.index });
         this.policies.set(id, policy);
       }
       for (let i = 0; i < this.config.numEnvs; i++) {
@@ -146,7 +150,7 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
     if (!tr || tr.policyId !== policyId) {
       // NOTE: a new episode may map the agent to another policy; its old rows were flushed at the episode's end.
       const agentIndex = Math.max(0, slot.env.possibleAgents.indexOf(agent));
-      tr = { policyId, envId: this.ctx.index * 100_000 + slotIndex * 1_000 + agentIndex, obs: [], actions: [], rewards: [], terminateds: [], truncateds: [], logp: [], vf: [], distInputs: [], epsId: [], t: [], bootstrap: [] };
+      tr = { policyId, envId: this.ctx.index * 100_000 + slotIndex * 1_000 + agentIndex, obs: [], newObs: [], actions: [], rewards: [], terminateds: [], truncateds: [], logp: [], vf: [], distInputs: [], epsId: [], t: [], bootstrap: [] };
       slot.trajectories.set(agent, tr);
     }
     return tr;
@@ -160,7 +164,7 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
     await this.ready();
     if (this.config.numEnvs < 1) throw new Error(`worker ${this.ctx.group}[${this.ctx.index}] has no environments (numEnvs ${this.config.numEnvs}): it is a learner and cannot sample`);
     const done: Trajectory[] = [];
-    const options = { explore: this.config.explore, random: this.random };
+    const options = { explore: this.config.explore, random: this.random, timestep: this.globalVars.timestep };
     for (let step = 0; step < this.config.rolloutFragmentLength; step++) {
       // 1. Who acts, grouped by policy: one forward pass per policy over every env copy.
       const groups = new Map<string, Array<{ slot: number; agent: AgentId }>>();
@@ -207,6 +211,14 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
         const r = slot.env.step(actions[s]!);
         slot.length++;
         const all = r.terminateds[ALL_AGENTS] === true || r.truncateds[ALL_AGENTS] === true;
+        // s' of every agent that acted: its observation after the step (its final one when it ended; its
+        // latest when it has to wait for its next turn).
+        for (const agent of Object.keys(actions[s]!)) {
+          const tr = slot.trajectories.get(agent)!;
+          const dim = tr.obs.length / tr.rewards.length;
+          const next = r.observations[agent] ?? tr.obs.slice(tr.obs.length - dim);
+          for (let j = 0; j < dim; j++) tr.newObs.push(next[j]!);
+        }
         for (const [agent, reward] of Object.entries(r.rewards)) {
           slot.rewardOf.set(agent, (slot.rewardOf.get(agent) ?? 0) + reward);
           const tr = slot.trajectories.get(agent);
@@ -332,10 +344,12 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
           [SB.ENV_ID]: envId,
           [SB.T]: cat(Int32Array, (tr) => tr.t),
           [SB.BOOTSTRAP_VALUE]: cat(Float32Array, (tr) => tr.bootstrap),
+          ...(policy.postprocess ? { [SB.NEXT_OBS]: cat(Float32Array, (tr) => tr.newObs, obsDim) } : {}),
         },
-        { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }) },
+        { [SB.OBS]: obsDim, [SB.ACTION_DIST_INPUTS]: distWidth, ...(discrete ? {} : { [SB.ACTIONS]: actDim }), ...(policy.postprocess ? { [SB.NEXT_OBS]: obsDim } : {}) },
       );
-      batches[id] = postprocessAdvantages(batch, { gamma: spec.gamma, lambda: spec.lambda, useGae: spec.useGae, useCritic: spec.useCritic });
+      // Off-policy policies postprocess their rows themselves (Q: n-step transitions); actor-critics get GAE.
+      batches[id] = policy.postprocess ? policy.postprocess(batch) : postprocessAdvantages(batch, { gamma: spec.gamma, lambda: spec.lambda, useGae: spec.useGae, useCritic: spec.useCritic });
     }
     return createMultiAgentBatch(batches, envSteps);
   }
@@ -363,6 +377,8 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
     const started = performance.now();
     const stats: Record<string, LearnerStats> = {};
     const weights: Record<string, Float32Array[]> = {};
+    const priorities: Record<string, PriorityUpdate[string]> = {};
+    const agentStepsByPolicy: Record<string, number> = {};
     let agentSteps = 0;
     for (const [id, b] of Object.entries(batch.policyBatches)) {
       if (!this.toTrain.has(id) || b.count === 0) continue;
@@ -370,8 +386,22 @@ class MultiAgentRolloutWorkerImpl implements MultiAgentWorkerApi {
       stats[id] = options.numSgdIter > 1 || options.sgdMinibatchSize > 0 ? sgdEpochs(policy, b, { ...options, random: this.random }) : policy.learnOnBatch(b);
       weights[id] = policy.getWeights();
       agentSteps += b.count;
+      agentStepsByPolicy[id] = b.count;
+      const slots = b.columns[BATCH_INDEXES];
+      if (policy.lastTdErrors && slots) priorities[id] = { batchIndexes: slots as Int32Array, tdErrors: policy.lastTdErrors };
     }
-    return { stats, weights, count: batch.count, agentSteps, learnMs: performance.now() - started };
+    const td = Object.keys(priorities).length > 0 ? { priorities } : {};
+    return { stats, weights, count: batch.count, agentSteps, agentStepsByPolicy, learnMs: performance.now() - started, ...td };
+  }
+
+  async updateTargetNetwork(policyIds?: readonly string[]): Promise<void> {
+    await this.ready();
+    const ids = policyIds ?? [...this.policies].filter(([, p]) => p.updateTarget).map(([id]) => id);
+    for (const id of ids) {
+      const policy = this.policy(id);
+      if (!policy.updateTarget) throw new Error(`policy '${id}' has no target network (updateTargetNetwork is for Q policies)`);
+      policy.updateTarget();
+    }
   }
 
   async updateKl(sampledKls: Readonly<Record<string, number>>): Promise<Record<string, number>> {

@@ -13,6 +13,7 @@ import type { MultiAgentWorkerConfig, PolicySpec } from '../../src/rl/multi-agen
 import { MultiAgentRolloutWorker, type MultiAgentRolloutWorkerImpl } from '../../src/rl/multi-agent-worker.js';
 import { policyMapping } from '../../src/rl/policy-mapping.js';
 import { createActorCriticPolicy } from '../../src/rl/policy/index.js';
+import type { PolicyConfig } from '../../src/rl/policy/types.js';
 import { createRng, deriveSeed } from '../../src/runtime/rng.js';
 import { relay } from '../fixtures/multi-agent-envs.js';
 
@@ -23,10 +24,11 @@ function context(index: number, rootSeed = 7, group = 'workers'): ActorContext {
   return { group, index, ref: { group, index }, seed, rootSeed, device: 'cpu', vectorBatch: undefined, random: createRng(seed), now: () => 0, delay: async () => undefined };
 }
 
-function spec(lr = 0.01): PolicySpec {
+const A2C: PolicyConfig = { hidden: [8], activation: 'tanh', vfShareLayers: false, lr: 0.01, gradClip: undefined, loss: { kind: 'a2c', vfLossCoeff: 0.5, entropyCoeff: 0 } };
+
+function spec(): PolicySpec {
   return {
-    kind: 'actor-critic',
-    config: { hidden: [8], activation: 'tanh', vfShareLayers: false, lr, gradClip: undefined, loss: { kind: 'a2c', vfLossCoeff: 0.5, entropyCoeff: 0 } },
+    config: A2C,
     gamma: 0.9,
     lambda: 1,
     useGae: true,
@@ -57,7 +59,7 @@ const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a
 
 /** V(obs) of policy `id` as every worker starts it (same seed per policy id). */
 async function valueOf(id: string, obs: number[]): Promise<number> {
-  const p = await createActorCriticPolicy(box(0, 10, [2]), discrete(2), spec().config, deriveSeed(7, 'policy', id));
+  const p = await createActorCriticPolicy(box(0, 10, [2]), discrete(2), A2C, deriveSeed(7, 'policy', id));
   return p.value(Float32Array.from(obs), 1)[0]!;
 }
 

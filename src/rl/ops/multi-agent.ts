@@ -5,11 +5,11 @@
  * adaptive KL update (`updatePolicyKLs`). `selectExperiences` and `concatBatches` (batching.ts) work on
  * multi-agent batches unchanged. Driver-side stages are stage definitions without captured state.
  */
-import { actorStage } from '../../dsl/define.js';
+import { actorStage, actorStageFactory } from '../../dsl/define.js';
 import type { Stream } from '../../dsl/stream.js';
 import type { StageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
-import type { MultiAgentBatch } from '../data/sample-batch.js';
+import type { AnyBatch, MultiAgentBatch } from '../data/sample-batch.js';
 import type { MultiAgentLearnResult, MultiAgentWorkerGroup } from '../multi-agent-api.js';
 import type { LearnerStats } from '../policy/types.js';
 import type { SgdOptions, WorkerGroup } from '../worker-api.js';
@@ -33,7 +33,10 @@ export function multiAgentRollouts(workers: MultiAgentWorkerGroup, options: { re
   return parallelRollouts(workers as unknown as WorkerGroup, options) as unknown as Stream<MultiAgentBatch>;
 }
 
-/** Records a learn result: counters, the learn timer, and learner info per policy (merged with earlier policies'). */
+/**
+ * Records a learn result: counters (agent steps trained also per policy, `num_agent_steps_trained_<id>`),
+ * the learn timer, and learner info per policy (merged with earlier policies').
+ */
 export const recordPolicyLearn = actorStage(
   import.meta.url,
   function recordPolicyLearn(result: MultiAgentLearnResult, ctx: StageContext): MultiAgentLearnResult {
@@ -42,6 +45,7 @@ export const recordPolicyLearn = actorStage(
     ctx.metrics.inc(AGENT_STEPS_TRAINED, result.agentSteps);
     const info = (ctx.metrics.info[LEARNER_INFO] ?? {}) as Record<string, unknown>;
     for (const [id, stats] of Object.entries(result.stats)) info[id] = { learner_stats: stats };
+    for (const [id, rows] of Object.entries(result.agentStepsByPolicy)) ctx.metrics.inc(`${AGENT_STEPS_TRAINED}_${id}`, rows);
     ctx.metrics.info[LEARNER_INFO] = info;
     return result;
   },
@@ -57,18 +61,30 @@ export const toTrainResult = actorStage(
   { out: 'MultiAgentTrainResult' },
 );
 
+/** The learner call's arguments: the batch and the SGD options (plain data, bound in the plan). */
+export const sgdArgs = actorStageFactory(import.meta.url, (sgd: SgdOptions) =>
+  function learnArgs(batch: AnyBatch): unknown[] {
+    return [batch, sgd];
+  },
+);
+
+/** The broadcast's arguments: the trained policies' weights and the global vars. */
+export const policyWeightsWithGlobalVars = actorStage(import.meta.url, function policyWeightsWithGlobalVars(result: MultiAgentLearnResult, ctx: StageContext): unknown[] {
+  return [result.weights, globalVars(ctx.metrics)];
+});
+
 /**
  * Trains every policy of each batch that the learner's `policiesToTrain` holds (minibatch SGD), then
  * sends those policies' new weights (with the global vars) to every worker, ahead of its next sample.
  * Feed it `selectExperiences([...])` output to train only some policies in this branch.
  */
-export function trainPolicies(samples: Stream<MultiAgentBatch>, learner: MultiAgentWorkerGroup, workers: MultiAgentWorkerGroup, options: SgdOptions): Stream<MultiAgentTrainResult> {
+export function trainPolicies(samples: Stream<MultiAgentBatch> | Stream<AnyBatch>, learner: MultiAgentWorkerGroup, workers: MultiAgentWorkerGroup, options: SgdOptions): Stream<MultiAgentTrainResult> {
   if (!Number.isInteger(options.numSgdIter) || options.numSgdIter < 1) throw new PlanError(`numSgdIter must be a positive integer, got ${options.numSgdIter}`);
   const sgd: SgdOptions = { numSgdIter: options.numSgdIter, sgdMinibatchSize: options.sgdMinibatchSize };
-  return samples
-    .callActor(learner, 'learnOnBatch', { args: (batch: MultiAgentBatch) => [batch, sgd], out: 'MultiAgentLearnResult' })
+  return (samples as Stream<AnyBatch>)
+    .callActor(learner, 'learnOnBatch', { args: sgdArgs.with(sgd), out: 'MultiAgentLearnResult' })
     .forEach(recordPolicyLearn)
-    .callActors(workers, 'setWeights', { args: (result: MultiAgentLearnResult, ctx) => [result.weights, globalVars(ctx.metrics)] })
+    .callActors(workers, 'setWeights', { args: policyWeightsWithGlobalVars })
     .forEach(toTrainResult);
 }
 
