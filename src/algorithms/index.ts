@@ -6,13 +6,14 @@ import { maPpo } from './ma-ppo.js';
 import { pg } from './pg.js';
 import { twoTrainer } from './two-trainer.js';
 import { ppo } from './ppo.js';
+import { apex } from './apex.js';
 import { dqn } from './dqn.js';
 import { simpleQ } from './simple-q.js';
 
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, 'ma-ppo': maPpo, 'two-trainer': twoTrainer } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, simpleq: simpleQ, dqn, apex, 'ma-ppo': maPpo, 'two-trainer': twoTrainer } as unknown as Record<string, Algorithm<never>>;
 
 export { pg, a2c, a3c, ppo, maPpo, twoTrainer };
-export { dqn, simpleQ };
+export { apex, dqn, simpleQ };
 export type { Algorithm };
 export * from './tuned.js';
 export { buildAlgorithmPlan, type BuiltPlan } from './build.js';

@@ -6,7 +6,12 @@ import { z } from 'zod';
 import type { ExplorationConfig } from '../rl/policy/exploration.js';
 import type { QPolicyConfig } from '../rl/policy/types.js';
 import type { ReplayBuffersConfig } from '../rl/replay/replay-buffers.js';
-import type { WorkerGroup } from '../rl/worker-api.js';
+import type { RolloutWorkerConfig, WorkerGroup } from '../rl/worker-api.js';
+import { actors } from '../dsl/define.js';
+import type { ReplayGroup } from '../rl/ops/replay.js';
+import type { ReplayLearnerGroup } from '../rl/ops/replay-learning.js';
+import { ReplayLearner } from '../rl/replay-learner.js';
+import { ReplayActor } from '../rl/replay/replay-actor.js';
 import { commonConfig, policyWorkerGroups } from './common.js';
 
 /** SimpleQ's keys; DQN and Ape-X extend them. */
@@ -52,6 +57,18 @@ export function qPolicyConfig(config: QConfig, exploration?: ExplorationConfig):
 /** Rollout workers and learner hosting the config's Q policy. */
 export function qWorkerGroups(config: QConfig, exploration?: ExplorationConfig): { workers: WorkerGroup; learner: WorkerGroup } {
   return policyWorkerGroups({ ...config, useGae: false, useCritic: false }, qPolicyConfig(config, exploration));
+}
+
+/** Ape-X's groups: workers with per-worker ε, a learner with its own loop, and the replay shards. */
+export function apexGroups(config: QConfig & { readonly numReplayBufferShards: number; readonly learnerQueueSize: number; readonly perWorkerEpsilon: number; readonly perWorkerEpsilonAlpha: number }, replay: ReplayBuffersConfig): { workers: WorkerGroup; learner: ReplayLearnerGroup; shards: ReplayGroup } {
+  const exploration = { kind: 'perWorkerEpsilonGreedy', epsilon: config.perWorkerEpsilon, alpha: config.perWorkerEpsilonAlpha, numWorkers: config.numWorkers } as const;
+  const { workers, learner } = qWorkerGroups(config, exploration);
+  return {
+    workers,
+    learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize }], name: 'learner', prefers: 'gpu' }),
+    // Replay actors hold data and answer quickly: RLlib gives them num_cpus=0.
+    shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 } }),
+  };
 }
 
 /** The replay buffer config of a run (one buffer, or each of `shards` replay actors: capacity and learningStarts split). */

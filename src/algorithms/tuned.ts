@@ -118,6 +118,21 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
     // policy gradient in the trunk and the return oscillates (RLlib's defaults need most of the 500k budget).
     'CartPole-v1': { config: { numWorkers: 1, numEnvsPerWorker: 8, rolloutFragmentLength: 20, trainBatchSize: 160, lr: 1e-3, minIterTimeS: 0, hidden: [64, 64], vfShareLayers: false }, target: { reward: 150, timesteps: 500_000 } },
   },
+  // RLlib's cartpole-simpleq (defaults) and cartpole-dqn (fcnet [64], n_step 3) with tanh hidden units: relu
+  // units made DQN's Q values run away (5–10× the returns) and its greedy policy collapse on CartPole-v1 (one run, seed 0).
+  simpleq: {
+    'CartPole-v1': { config: { hidden: [64], timestepsPerIteration: 1000, minIterTimeS: 0 }, target: { reward: 150, timesteps: 50_000 } },
+  },
+  dqn: {
+    'CartPole-v1': { config: { hidden: [64], nStep: 3, timestepsPerIteration: 1000, minIterTimeS: 0 }, target: { reward: 150, timesteps: 100_000 } },
+  },
+  // RLlib's cartpole-apex: 3 workers, 2 replay shards, target update 500, learning starts 1000, buffer 20000.
+  apex: {
+    'CartPole-v1': {
+      config: { numWorkers: 3, numReplayBufferShards: 2, hidden: [64], targetNetworkUpdateFreq: 500, learningStarts: 1000, bufferSize: 20_000, timestepsPerIteration: 1000, minIterTimeS: 0 },
+      target: { reward: 150, timesteps: 250_000 },
+    },
+  },
   a3c: {
     'CartPole-v1': { config: { numWorkers: 2, numEnvsPerWorker: 4, rolloutFragmentLength: 10, gamma: 0.95, lr: 1e-3, minIterTimeS: 0, timestepsPerIteration: 1000, hidden: [64, 64] }, target: { reward: 150, timesteps: 200_000 } },
   },

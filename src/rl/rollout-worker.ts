@@ -25,12 +25,12 @@ function actionWidth(space: Space): number {
   return space.kind === 'discrete' ? 1 : space.shape.reduce((a, b) => a * b, 1);
 }
 
-class RolloutWorkerImpl implements RolloutWorkerApi {
+export class RolloutWorkerImpl implements RolloutWorkerApi {
   private policyPromise: Promise<Policy> | undefined;
   private policy: Policy | undefined;
   private env: VectorEnv | undefined;
   private readonly filter: ObservationFilter;
-  private readonly random: () => number;
+  protected readonly random: () => number;
   private globalVars: GlobalVars = { timestep: 0 };
   private finished: EpisodeMetrics[] = [];
   /** Running return and length of the episode in progress in each env copy. */
@@ -59,7 +59,8 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
     return { observation: this.observationSpace, action: this.actionSpace };
   }
 
-  private async ready(): Promise<Policy> {
+  /** The policy, built on first use (subclasses such as the async learner reach it here). */
+  protected async ready(): Promise<Policy> {
     this.policyPromise ??= (async () => {
       // A user's env is registered by its own module; a worker process must import it first.
       if (this.config.envModule !== undefined) await loadEnv({ id: this.config.env, module: this.config.envModule }, this.config.envConfig);
@@ -325,4 +326,3 @@ class RolloutWorkerImpl implements RolloutWorkerApi {
 
 /** The rollout worker actor class: `actors(RolloutWorker, { count, args: [config] })`. */
 export const RolloutWorker = actorClass(import.meta.url, RolloutWorkerImpl, { items: 'SampleBatch' });
-export type { RolloutWorkerImpl };

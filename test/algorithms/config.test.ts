@@ -86,7 +86,7 @@ describe('config defaults (RLlib 1.8)', () => {
   });
 
   test('the registry lists every algorithm', () => {
-    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'dqn', 'ma-ppo', 'pg', 'ppo', 'simpleq', 'two-trainer']);
+    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'dqn', 'ma-ppo', 'pg', 'ppo', 'simpleq', 'two-trainer']);
     for (const [name, algo] of Object.entries(algorithms)) assert.equal(algo.name, name);
   });
 });

@@ -52,6 +52,11 @@ export interface ReportingOptions {
    * the driver and the merged filter is sent back to every worker (RLlib's FilterManager.synchronize).
    */
   readonly observationFilter?: 'NoFilter' | 'MeanStdFilter';
+  /**
+   * Indexes of the workers whose episodes are reported (default: all). Ape-X reports its least
+   * exploring workers only (RLlib's selected_workers); the others' episodes are drained and dropped.
+   */
+  readonly selectedWorkers?: readonly number[];
 }
 
 /**
@@ -103,7 +108,8 @@ export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerG
     });
   return (options.observationFilter === 'MeanStdFilter' ? synchronizeFilters(iterations, workers) : iterations).forEach(
       async function collectMetrics(_item: T, ctx: StageContext): Promise<ResultDict> {
-        const fresh = ((await ctx.callAll(workers.name, 'getMetrics')) as EpisodeMetrics[][]).flat();
+        const selected = options.selectedWorkers;
+        const fresh = ((await ctx.callAll(workers.name, 'getMetrics')) as EpisodeMetrics[][]).filter((_, i) => !selected || selected.includes(i)).flat();
         // RLlib's smoothing: at least `window` episodes, padded with the most recent older ones; when more
         // new episodes than that arrived, all of them count.
         const episodes = fresh.length >= window ? fresh : [...history.slice(-(window - fresh.length)), ...fresh];

@@ -27,7 +27,6 @@ import { DEFAULT_POLICY_ID } from '../data/multi-agent.js';
 import type { AnyBatch } from '../data/sample-batch.js';
 import { ReplayBuffers, type ReplayBuffersConfig } from '../replay/replay-buffers.js';
 import type { ReplayActorImpl } from '../replay/replay-actor.js';
-import type { MultiAgentWorkerGroup } from '../multi-agent-api.js';
 import type { LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
 import { STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
 import { globalVars, recordLearnerStats } from './training.js';
@@ -191,7 +190,7 @@ export const targetUpdater = actorStageFactory(
  * The learner refreshes its target network once `freq` env steps were sampled (DQN) or trained
  * (Ape-X, `by: 'trained'`) since the last refresh.
  */
-export function updateTargetNetwork<T>(stream: Stream<T>, learner: WorkerGroup | MultiAgentWorkerGroup, options: { readonly freq: number; readonly by?: 'sampled' | 'trained' }): Stream<T> {
+export function updateTargetNetwork<T>(stream: Stream<T>, learner: { readonly name: string }, options: { readonly freq: number; readonly by?: 'sampled' | 'trained' }): Stream<T> {
   if (!Number.isInteger(options.freq) || options.freq < 1) throw new PlanError(`updateTargetNetwork needs a positive integer freq, got ${options.freq}`);
   return stream.forEach(targetUpdater.with({ learner: learner.name, freq: options.freq, by: options.by ?? 'sampled' })) as Stream<T>;
 }

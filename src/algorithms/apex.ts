@@ -1,0 +1,63 @@
+/**
+ * Ape-X DQN (Horgan et al. 2018; RLlib's ApexTrainer): many workers, each exploring with its own
+ * constant ε_i, sample asynchronously into sharded replay actors, and get the learner's weights back
+ * every `maxWeightSyncDelay` of their steps; the replay actors feed the learner's bounded in-queue; the
+ * learner's TD errors become the priorities of the shard each batch came from, and the target network
+ * is refreshed every `targetNetworkUpdateFreq` trained steps. The three branches run under async
+ * `concurrently`, which outputs the update branch.
+ */
+import { z } from 'zod';
+import { concurrently } from '../dsl/concurrently.js';
+import { queue } from '../dsl/define.js';
+import { dequeue } from '../dsl/sources.js';
+import type { Stream } from '../dsl/stream.js';
+import type { AnyBatch } from '../rl/data/sample-batch.js';
+import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js';
+import { replay, storeToReplayBuffer, updateTargetNetwork } from '../rl/ops/replay.js';
+import { learnOnReplayActors, syncWorkerWeights, updateShardPriorities } from '../rl/ops/replay-learning.js';
+import { parallelRollouts } from '../rl/ops/rollouts.js';
+import { parseConfig, type Algorithm } from './common.js';
+import { dqnConfig } from './dqn.js';
+import { apexGroups, replayConfig } from './q-common.js';
+
+export const apexConfigSchema = z
+  .object({
+    ...dqnConfig,
+    nStep: dqnConfig.nStep.default(3),
+    numWorkers: dqnConfig.numWorkers.default(32),
+    bufferSize: dqnConfig.bufferSize.default(2_000_000),
+    learningStarts: dqnConfig.learningStarts.default(50_000),
+    trainBatchSize: dqnConfig.trainBatchSize.default(512),
+    rolloutFragmentLength: dqnConfig.rolloutFragmentLength.default(50),
+    targetNetworkUpdateFreq: dqnConfig.targetNetworkUpdateFreq.default(500_000),
+    timestepsPerIteration: dqnConfig.timestepsPerIteration.default(25_000),
+    minIterTimeS: dqnConfig.minIterTimeS.default(30),
+    perWorkerEpsilon: z.number().min(0).max(1).default(0.4).describe('ε of worker 0; worker i explores with ε^(1 + i/(N−1)·α)'),
+    perWorkerEpsilonAlpha: z.number().min(0).default(7).describe('α of the per-worker ε'),
+    maxWeightSyncDelay: z.number().int().positive().default(400).describe("a worker's env steps between weight syncs"),
+    numReplayBufferShards: z.number().int().positive().default(4).describe('replay actors (the buffer is split evenly)'),
+    learnerQueueSize: z.number().int().positive().default(16).describe("replayed batches waiting in the learner's in-queue"),
+  })
+  .strict();
+export type ApexConfig = z.infer<typeof apexConfigSchema>;
+
+export function apexPlan(config: ApexConfig): Stream<ResultDict> {
+  const { workers, learner, shards } = apexGroups(config, replayConfig(config, config.numReplayBufferShards));
+  const stored = storeToReplayBuffer(parallelRollouts(workers, { mode: 'async', inFlight: 2 }), { actors: shards });
+  const store = syncWorkerWeights(stored, learner, { maxWeightSyncDelay: config.maxWeightSyncDelay });
+  const learnerIn = queue<AnyBatch>('learner-in', { capacity: 4 });
+  const replayed = replay({ actors: shards }, { numAsync: 4 }).enqueue(learnerIn);
+  const learned = updateShardPriorities(learnOnReplayActors(dequeue(learnerIn), learner));
+  const update = updateTargetNetwork(learned, learner, { freq: config.targetNetworkUpdateFreq, by: 'trained' });
+  // Episodes are reported from the last third of the workers, the ones that explore least (as RLlib).
+  const selectedWorkers = Array.from({ length: Math.max(1, Math.floor(config.numWorkers / 3)) }, (_, i) => config.numWorkers - 1 - i);
+  return standardMetricsReporting(concurrently([store, replayed, update], { mode: 'async', outputIndexes: [2] }), workers, { ...config, selectedWorkers });
+}
+
+export const apex: Algorithm<ApexConfig> = {
+  name: 'apex',
+  description: 'Ape-X DQN: distributed prioritized replay with per-worker exploration',
+  schema: apexConfigSchema,
+  config: (input) => parseConfig('apex', apexConfigSchema, input),
+  plan: apexPlan,
+};

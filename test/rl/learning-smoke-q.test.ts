@@ -1,0 +1,51 @@
+/**
+ * Learning smoke tests of the off-policy algorithms: SimpleQ and DQN (dueling, double Q, 3-step,
+ * prioritized replay) on CartPole-v1 through their real plans on the local backend (deterministic),
+ * with the tuned examples and small budgets. A uniformly random policy averages about 22 per episode
+ * and a Q policy that learned nothing about termination stays near it: with a planted bug that drops
+ * the done mask from the TD target, these runs peak at 44.5 (SimpleQ) and 18.9 (DQN), against 350.8 and
+ * 129.7 without it. The floors sit between.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { algorithms, buildAlgorithmPlan, tunedExample } from '../../src/algorithms/index.js';
+import type { ResultDict } from '../../src/rl/ops/metrics.js';
+import { run } from '../../src/runtime/runtime.js';
+
+async function train(algorithm: string, timesteps: number, seed: number): Promise<{ last: ResultDict; best: number }> {
+  const algo = algorithms[algorithm]!;
+  const example = tunedExample(algorithm, 'CartPole-v1');
+  assert.ok(example, `${algorithm} has a tuned example for CartPole-v1`);
+  const config = algo.config({ ...example.config, env: 'CartPole-v1', metricsSmoothingEpisodes: 20 });
+  const rt = await run<ResultDict>((await buildAlgorithmPlan(algo, config, { name: `smoke-${algorithm}` })).graph, { backend: 'local', seed });
+  let last: ResultDict | undefined;
+  let best = Number.NEGATIVE_INFINITY;
+  try {
+    for await (const result of rt) {
+      last = result;
+      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
+      if (result.timesteps_total >= timesteps) break;
+    }
+  } finally {
+    await rt.close();
+  }
+  assert.ok(last, 'at least one iteration was reported');
+  return { last, best };
+}
+
+describe('off-policy learning smoke tests (CartPole-v1, local backend, fixed seeds)', () => {
+  test('SimpleQ: the smoothed return rises well above random within 24k steps', async (t) => {
+    const { last, best } = await train('simpleq', 24_000, 1);
+    t.diagnostic(`smoothed return: best ${best.toFixed(1)}, last ${last.episode_reward_mean.toFixed(1)} at ${last.timesteps_total} steps; trained ${String(last.info['num_steps_trained'])}`);
+    assert.ok(Number(last.info['num_target_updates']) >= 40, 'the target network was refreshed every 500 sampled steps');
+    assert.ok(best >= 100, `SimpleQ reached only ${best.toFixed(1)}`);
+  });
+
+  test('DQN: the smoothed return rises well above random within 24k steps', async (t) => {
+    const { last, best } = await train('dqn', 24_000, 1);
+    t.diagnostic(`smoothed return: best ${best.toFixed(1)}, last ${last.episode_reward_mean.toFixed(1)} at ${last.timesteps_total} steps; trained ${String(last.info['num_steps_trained'])}`);
+    // One store turn (4 steps) per train turn (32 rows) after learningStarts: 8 replayed rows per sampled step.
+    assert.ok(Number(last.info['num_steps_trained']) >= 7 * (last.timesteps_total - 1000));
+    assert.ok(best >= 60, `DQN reached only ${best.toFixed(1)}`);
+  });
+});
