@@ -1,12 +1,9 @@
 /**
- * Multi-agent learning smoke tests on the local backend (deterministic, fixed seed, small budgets):
- * - multi-agent PPO's tuned example on 4-agent MultiAgentCartPole (2 policies, a random policy per agent
- *   and episode). The episode reward sums the 4 agents; uniformly random agents score about 4 × 22 = 88.
- *   The run must reach RLlib's target of 150 within 15k env steps (the seeds reach it within 5–8k) and
- *   raise each policy's own return, so a worker that hands agents the wrong actions or rewards fails.
- * - the two-trainer plan's tuned example: within 8k env steps both the PPO and the DQN policy must
- *   push their own per-agent return well above random (22); the full target (each ≥ 100 within 100k)
- *   is a learning benchmark (`npm run bench -- learn --algo two-trainer`).
+ * Multi-agent learning smoke test on the local backend (deterministic, fixed seed, small budget):
+ * multi-agent PPO's tuned example on 4-agent MultiAgentCartPole (2 policies, a random policy per agent
+ * and episode). The episode reward sums the 4 agents; uniformly random agents score about 4 × 22 = 88.
+ * The run must reach RLlib's target of 150 within 15k env steps (the seeds reach it within 5–8k) and
+ * raise each policy's own return, so a worker that hands agents the wrong actions fails.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -40,23 +37,4 @@ test('multi-agent PPO: 2 policies on 4-agent MultiAgentCartPole reach 150 within
   assert.ok(best.agent_timesteps_total > best.timesteps_total, 'agent steps are counted apart from env steps');
   for (const id of ['p0', 'p1']) assert.ok(best.policy_reward_mean![id]! > 30, `policy ${id}: ${best.policy_reward_mean![id]}`);
   assert.deepEqual(Object.keys((best.info['learner'] as Record<string, unknown>)).sort(), ['p0', 'p1']);
-});
-
-test('two trainers: the PPO and the DQN policy both rise well above random within 8k env steps', { timeout: 600_000 }, async (t) => {
-  const algo = algorithms['two-trainer']!;
-  const example = tunedExample('two-trainer', 'MultiAgentCartPole');
-  assert.ok(example);
-  const config = algo.config({ ...example.config, metricsSmoothingEpisodes: 20 });
-  const rt = await run<ResultDict>((await buildAlgorithmPlan(algo, config, { name: 'smoke-two-trainer' })).graph, { backend: 'local', seed: 1 });
-  const best: Record<string, number> = { ppo_policy: 0, dqn_policy: 0 };
-  try {
-    for await (const r of rt) {
-      for (const id of Object.keys(best)) best[id] = Math.max(best[id]!, r.policy_reward_mean?.[id] ?? 0);
-      if (r.timesteps_total >= 8_000) break;
-    }
-  } finally {
-    await rt.close();
-  }
-  t.diagnostic(`best per-policy returns within 8k env steps: ${JSON.stringify(best)}`);
-  for (const [id, reward] of Object.entries(best)) assert.ok(reward >= 1.6 * 22, `${id} reached only ${reward.toFixed(1)}`);
 });
