@@ -8,7 +8,7 @@ import { actorClass } from '../src/dsl/index.js';
 import type { ActorContext } from '../src/ir/contract.js';
 import { createSampleBatch, SB, type SampleBatch } from '../src/rl/data/index.js';
 import { createVectorEnv, type SyncVectorEnv } from '../src/rl/envs/index.js';
-import { createRng, deriveSeed } from '../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../src/rng/index.js';
 
 export interface DummySamplerConfig {
   /** CartPole-v1 copies stepped together. */

@@ -23,7 +23,7 @@ import { ActorCriticPolicy } from '../src/rl/policy/actor-critic.js';
 import { sgdEpochs } from '../src/rl/policy/sgd.js';
 import { backendInfo, loadTf, type Tf } from '../src/rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../src/rl/policy/types.js';
-import { createRng } from '../src/runtime/rng.js';
+import { createRng } from '../src/rng/index.js';
 import { FULL, QUICK, machineInfo, markdownTable, measureInterleaved, parseOptions, ratio, spread, type MeasureOptions, type Summary } from './lib.js';
 
 export const description = "PPO learner step (one SGD epoch, 4000 samples, minibatch 128) vs a hand-written TF.js step; built-in vs customGrad";

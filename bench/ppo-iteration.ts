@@ -30,7 +30,7 @@ import { createVectorEnv } from '../src/rl/envs/index.js';
 import { createActorCriticPolicy } from '../src/rl/policy/actor-critic.js';
 import { backendInfo, loadTf } from '../src/rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../src/rl/policy/types.js';
-import { createRng, deriveSeed } from '../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../src/rng/index.js';
 import { machineInfo, markdownTable, parseOptions, ratio, spread, summarize, type Summary, loadAvg } from './lib.js';
 
 export const description = 'one PPO iteration through the plan (local and farm) vs the same work as a hand-written loop';

@@ -34,7 +34,7 @@ import { backendInfo, loadTf, type Tf } from '../src/rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../src/rl/policy/types.js';
 import { RolloutWorker } from '../src/rl/rollout-worker.js';
 import type { RolloutWorkerConfig } from '../src/rl/worker-api.js';
-import { createRng, deriveSeed } from '../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../src/rng/index.js';
 import { DUMMY_SAMPLER_DEFAULTS, DummySampler, type DummySamplerConfig } from './fixtures-rl.js';
 import { FULL, QUICK, withRepOptions, selectedParts, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, ratio, spread, summarize, type MeasureOptions, type Summary, loadAvg } from './lib.js';
 

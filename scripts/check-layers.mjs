@@ -26,15 +26,18 @@ import ts from 'typescript';
  * including files outside rootDir. A root-level file is its own layer named by its file name.
  */
 const LAYERS = {
+  // Seeded randomness: a leaf every layer may use.
+  rng: ['rng'],
   ir: ['ir'],
   dsl: ['dsl', 'ir'],
   optimizer: ['optimizer', 'ir'],
-  runtime: ['runtime', 'ir'],
+  runtime: ['runtime', 'ir', 'rng'],
   inspect: ['inspect', 'ir'],
-  rl: ['rl', 'runtime', 'dsl', 'ir'],
-  algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer'],
+  // The RL layer registers its kinds and actors through the IR contract; it never reaches into the runtime.
+  rl: ['rl', 'dsl', 'ir', 'rng'],
+  algorithms: ['algorithms', 'rl', 'dsl', 'ir', 'runtime', 'optimizer', 'rng'],
   // Public property-testing tools (rlflow/testing): generate plans, run them, check passes.
-  testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer'],
+  testing: ['testing', 'ir', 'dsl', 'runtime', 'optimizer', 'rng'],
   check: ['check', 'ir'],
   cli: ['*'],
   'index.ts': ['*'],

@@ -31,12 +31,18 @@ export function a2cPlan(config: A2cConfig): Stream<ResultDict> {
   const { workers, learner } = workerGroups(config, loss);
   const rollouts = parallelRollouts(workers, { mode: 'bulkSync' });
   if (config.microbatchSize === undefined) {
-    const trained = trainOneStep(rollouts.combine(concatBatches(config.trainBatchSize)), learner, workers, { numSgdIter: 1, sgdMinibatchSize: 0 });
-    return standardMetricsReporting(trained, workers, config);
+    return rollouts
+      .combine(concatBatches(config.trainBatchSize))
+      .pipe((batches) => trainOneStep(batches, learner, workers, { numSgdIter: 1, sgdMinibatchSize: 0 }))
+      .pipe((trained) => standardMetricsReporting(trained, workers, config));
   }
-  const microbatches = Math.ceil(config.trainBatchSize / config.microbatchSize);
-  const grads = computeGradients(rollouts.combine(concatBatches(config.microbatchSize)), learner).batch(microbatches).forEach(averageGradients);
-  return standardMetricsReporting(applyGradients(grads, learner, workers, { updateAll: true }), workers, config);
+  return rollouts
+    .combine(concatBatches(config.microbatchSize))
+    .pipe((batches) => computeGradients(batches, learner))
+    .batch(Math.ceil(config.trainBatchSize / config.microbatchSize))
+    .forEach(averageGradients)
+    .pipe((grads) => applyGradients(grads, learner, workers, { updateAll: true }))
+    .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
 export const a2c: Algorithm<A2cConfig> = {

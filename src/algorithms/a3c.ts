@@ -25,10 +25,10 @@ export const a3cConfigSchema = z
 export type A3cConfig = z.infer<typeof a3cConfigSchema>;
 
 export function a3cPlan(config: A3cConfig): Stream<ResultDict> {
-  const loss = { kind: 'a2c', vfLossCoeff: config.vfLossCoeff, entropyCoeff: config.entropyCoeff } as const;
-  const { workers, learner } = workerGroups(config, loss);
-  const trained = applyGradients(asyncGradients(workers), learner, workers, { updateAll: false });
-  return standardMetricsReporting(trained, workers, config);
+  const { workers, learner } = workerGroups(config, { kind: 'a2c', vfLossCoeff: config.vfLossCoeff, entropyCoeff: config.entropyCoeff });
+  return asyncGradients(workers)
+    .pipe((grads) => applyGradients(grads, learner, workers, { updateAll: false }))
+    .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
 export const a3c: Algorithm<A3cConfig> = {

@@ -21,9 +21,10 @@ export type PgConfig = z.infer<typeof pgConfigSchema>;
 
 export function pgPlan(config: PgConfig): Stream<ResultDict> {
   const { workers, learner } = workerGroups({ ...config, useGae: false, useCritic: false }, { kind: 'pg' });
-  const rollouts = parallelRollouts(workers, { mode: 'bulkSync' }).combine(concatBatches(config.trainBatchSize));
-  const trained = trainOneStep(rollouts, learner, workers, { numSgdIter: 1, sgdMinibatchSize: 0 });
-  return standardMetricsReporting(trained, workers, config);
+  return parallelRollouts(workers, { mode: 'bulkSync' })
+    .combine(concatBatches(config.trainBatchSize))
+    .pipe((batches) => trainOneStep(batches, learner, workers, { numSgdIter: 1, sgdMinibatchSize: 0 }))
+    .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
 export const pg: Algorithm<PgConfig> = {

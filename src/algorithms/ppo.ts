@@ -41,11 +41,12 @@ export function ppoPlan(config: PpoConfig): Stream<ResultDict> {
     klCoeff: config.klCoeff,
     klTarget: config.klTarget,
   });
-  const rollouts = parallelRollouts(workers, { mode: 'bulkSync' })
+  return parallelRollouts(workers, { mode: 'bulkSync' })
     .combine(concatBatches(config.trainBatchSize))
-    .forEach(standardizeFields(['advantages']));
-  const trained = trainOneStep(rollouts, learner, workers, { numSgdIter: config.numSgdIter, sgdMinibatchSize: config.sgdMinibatchSize });
-  return standardMetricsReporting(updateKL(trained, learner), workers, config);
+    .forEach(standardizeFields(['advantages']))
+    .pipe((batches) => trainOneStep(batches, learner, workers, { numSgdIter: config.numSgdIter, sgdMinibatchSize: config.sgdMinibatchSize }))
+    .pipe((trained) => updateKL(trained, learner))
+    .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
 export const ppo: Algorithm<PpoConfig> = {

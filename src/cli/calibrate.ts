@@ -14,7 +14,7 @@ import { createActorCriticPolicy } from '../rl/policy/index.js';
 import { backendInfo, loadTf } from '../rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../rl/policy/types.js';
 import { FarmBackend } from '../runtime/farm-backend.js';
-import { createRng } from '../runtime/rng.js';
+import { createRng } from '../rng/index.js';
 import { parse } from './args.js';
 import { CalibrationProbe } from './calibrate-probe.js';
 

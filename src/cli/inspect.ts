@@ -19,7 +19,7 @@ export const inspectHelp = `rlflow inspect <algo | plan-file> [options]
 
 Shows a plan as compiled and as optimized, without running it. <algo> is one of
 ${Object.keys(algorithms).join(', ')} (configured as rlflow train would: defaults ← tuned example ← --config);
-a plan file is a module exporting \`plan\` (see docs/inspect.md).
+a plan file is a module exporting \`plan\` (see docs/inspect.md), or a plan saved with --format json --out.
   --format <f>          ${INSPECT_FORMATS.join(' | ')} (default text: the optimized plan's stable dump)
   --out <file>          write to a file (and print its path) instead of stdout
   --env <id>            environment for an algorithm (default CartPole-v1)

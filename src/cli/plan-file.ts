@@ -10,10 +10,11 @@ import { pathToFileURL } from 'node:url';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import { Stream } from '../dsl/stream.js';
 import { PlanError } from '../ir/errors.js';
+import { isPlanJsonFile, loadPlanJson } from './plan-json.js';
 
 /** Whether `arg` names a plan file rather than a built-in algorithm. */
 export function looksLikePlanFile(arg: string): boolean {
-  return /\.[mc]?[jt]s$/.test(arg) || arg.includes('/') || arg.includes(path.sep);
+  return /\.[mc]?[jt]s$/.test(arg) || isPlanJsonFile(arg) || arg.includes('/') || arg.includes(path.sep);
 }
 
 function isCompiled(x: unknown): x is CompiledPlan {
@@ -52,8 +53,9 @@ export async function importUserModule(file: string, what: string, hint: string)
   }
 }
 
-/** Imports a plan file and compiles the plan it exports. */
+/** Imports a plan file and compiles the plan it exports (or reads a plan saved as JSON). */
 export async function loadPlanFile(file: string, options: { readonly name?: string } = {}): Promise<CompiledPlan> {
+  if (isPlanJsonFile(file)) return loadPlanJson(file);
   const mod = await importUserModule(file, 'plan file', 'give a path to a module that exports `plan`');
   let value: unknown = mod['plan'] ?? mod['default'];
   if (value === undefined) {

@@ -18,12 +18,14 @@ import { choiceOption, intOption, parse, UsageError } from './args.js';
 import { optimizeForCli, optimizerHelp, optimizerOptions } from './optimize-options.js';
 import { checkPlanFiles } from '../check/index.js';
 import { loadPlanFile, looksLikePlanFile } from './plan-file.js';
+import { isPlanJsonFile } from './plan-json.js';
 
 export const trainHelp = `rlflow train <algo | plan-file> --env <id> [options]
 
 Trains an agent with one of the algorithms (${Object.keys(algorithms).join(', ')}) by running its plan,
 optimized by the default pass pipeline. A plan file (a module exporting \`plan\`, see docs/inspect.md)
-runs your own plan instead; each item it outputs is printed (result dicts as iteration lines).
+runs your own plan instead, as does a plan saved as JSON (rlflow inspect <algo> --format json --out f.json);
+each item it outputs is printed (result dicts as iteration lines).
   --env <id>            environment (default CartPole-v1); the tuned example for algo+env is used when there is one
   --workers <n>         rollout worker actors
   --backend <b>         farm (one process per actor; default) or local (in-process, deterministic)
@@ -226,7 +228,7 @@ async function trainPlanFile(file: string, values: Record<string, unknown>, out:
   const iterations = values['stop-iters'] === undefined ? undefined : intOption(values['stop-iters'], 'stop-iters', 0, 1);
   // Static checks first (docs/check.md): a stage a worker cannot load should fail here, at its line,
   // not in a worker process after the actors started.
-  if (values['skip-check'] !== true) await checkPlanFiles([file]);
+  if (values['skip-check'] !== true && !isPlanJsonFile(file)) await checkPlanFiles([file]);
   const compiled: CompiledPlan = await loadPlanFile(file);
   out(`rlflow train ${file}: plan '${compiled.graph.getAttribute('name')}' (${compiled.graph.order} nodes), backend ${backend}, seed ${seed}`);
   const plan = await optimizeForCli(compiled, values, out, backend);

@@ -237,6 +237,7 @@ export async function compile<T>(output: Stream<T> | readonly Stream<T>[], optio
       placement,
       ...(stage ? { stage } : {}),
       ...(node.source ? { source: node.source } : {}),
+      ...(node.scope.length ? { scope: node.scope } : {}),
     });
   }
   for (const node of nodes) {

@@ -10,7 +10,7 @@
  * Streams not listed in `outputIndexes` still run, for their side effects (storing, enqueueing).
  */
 import { PlanError } from '../ir/errors.js';
-import { K } from '../ir/kinds.js';
+import { checkKindParams, K } from '../ir/kinds.js';
 import { unionOf } from '../ir/type-expr.js';
 import { makeNode } from './plan-node.js';
 import { captureSource } from './source-location.js';
@@ -40,7 +40,7 @@ export function concurrently<S extends readonly Stream<unknown>[]>(streams: S, o
     ...(options.weights !== undefined ? { weights: [...options.weights] } : {}),
     ...(options.outputIndexes !== undefined ? { outputIndexes: [...options.outputIndexes] } : {}),
   };
-  const error = K.concurrently.checkParams?.(params, streams.length);
+  const error = checkKindParams(K.concurrently, params, streams.length);
   if (error) throw new PlanError(`concurrently(): ${error}`, { source });
   const listed = options.outputIndexes ?? streams.map((_, i) => i);
   return new Stream(

@@ -2,7 +2,7 @@
 export { actorStage, actorStageFactory, actorClass, actors, queue } from './define.js';
 export type { ActorOf, ActorGroup, ActorGroupOptions, BoundStage, FactoryStage, ItemOf, Queue, StageOptions, StageUse } from './define.js';
 export { Stream } from './stream.js';
-export type { DriverStage, MethodOf } from './stream.js';
+export type { CallActorOptions, CallArgs, DriverStage, MethodOf } from './stream.js';
 export { ParStream, fromActors } from './par-stream.js';
 export type { ActorStage } from './par-stream.js';
 export { fromItems, fromIterable, dequeue } from './sources.js';

@@ -10,7 +10,7 @@ import { arrayOf, elementOf, unionOf } from '../ir/type-expr.js';
 import type { ActorStageContext, StageDef } from '../ir/contract.js';
 import type { SourceLocation } from '../ir/types.js';
 import type { ActorGroup, BoundStage, ItemOf } from './define.js';
-import { currentScope, makeNode, stageDisplayName, stageTypes, toDslStage, type DslStage, type PlanNode, type StageArg, type StageOptionsBase } from './plan-node.js';
+import { currentScope, makeNode, scope, stageDisplayName, stageTypes, toDslStage, type DslStage, type PlanNode, type StageArg, type StageOptionsBase } from './plan-node.js';
 import { captureSource } from './source-location.js';
 import { Stream } from './stream.js';
 
@@ -101,6 +101,14 @@ export class ParStream<T, A = unknown> {
   /** Expands each list into its items, on the actors. */
   flatten(options: { readonly name?: string } = {}): ParStream<T extends Iterable<infer E> ? E : never, A> {
     return this.append(K.flatten.kind, 'flatten', undefined, options, {}, (set) => elementOf(set.output));
+  }
+
+  /**
+   * Applies a composite transform under a named scope, as `Stream.apply` does: the actor-side stages
+   * and the gather `transform` adds are named `name/…` and drawn as one box.
+   */
+  apply<R>(name: string, transform: (stream: ParStream<T, A>) => R): R {
+    return scope(name, () => transform(this));
   }
 
   /** Keeps only the listed shards (indexes into this stream's shards, in order). */

@@ -11,6 +11,7 @@ import type { ActorGroup, BoundStage, Queue } from './define.js';
 import {
   makeNode,
   renameNode,
+  scope,
   stageDisplayName,
   stageTypes,
   toDslStage,
@@ -25,6 +26,25 @@ type Awaitable<T> = T | Promise<T>;
 export type TupleOf<X, N extends number, R extends X[] = []> = number extends N ? X[] : R['length'] extends N ? R : TupleOf<X, N, [X, ...R]>;
 /** A driver-side stage: a closure, or a stage definition (which also runs on the driver). */
 export type DriverStage<F extends (...args: never[]) => unknown> = F | StageDef<F, []> | BoundStage<F>;
+
+/**
+ * How a call stage builds a call's arguments from an item: a closure, or (in plans that must survive a
+ * JSON round trip, like the built-in RL operators) a stage definition with plain-data arguments.
+ */
+export type CallArgs<T> = DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>;
+
+/** Options of `callActor`. */
+export interface CallActorOptions<T> {
+  /** Builds the call's arguments from the item (default: `[item]`). */
+  readonly args?: CallArgs<T>;
+  readonly name?: string;
+  /** Element type of the reply, for the IR verifier. */
+  readonly out?: string;
+  /** Tag the reply with the item's source actor instead of the actor that replied. */
+  readonly keepSource?: boolean;
+  /** Emit `[item, reply]` instead of the reply alone. */
+  readonly withInput?: boolean;
+}
 
 /** Method names of an actor instance whose value is a function. */
 export type MethodOf<I> = { [K in keyof I]: I[K] extends (...args: never[]) => unknown ? K : never }[keyof I] & string;
@@ -128,7 +148,7 @@ export class Stream<T> {
   callActors<I, A extends unknown[]>(
     group: ActorGroup<I, A>,
     method: MethodOf<I>,
-    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string } = {},
+    options: { readonly args?: CallArgs<T>; readonly wait?: boolean; readonly name?: string } = {},
   ): Stream<T> {
     return this.callNode(K.callActors.kind, `callActors(${group.name}.${method})`, group as unknown as ActorGroup, method, options, this.type);
   }
@@ -136,7 +156,7 @@ export class Stream<T> {
   /** Calls `method` on the actor that produced each item (as A3C replies to its source worker). */
   callSourceActor(
     method: string,
-    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string } = {},
+    options: { readonly args?: CallArgs<T>; readonly wait?: boolean; readonly name?: string } = {},
   ): Stream<T> {
     return this.callNode(K.callSourceActor.kind, `callSourceActor(${method})`, undefined, method, options, this.type);
   }
@@ -146,14 +166,19 @@ export class Stream<T> {
    * tagged with that actor as its source — or, with `keepSource: true`, with the item's own source, so
    * a later `callSourceActor` still replies to the actor that produced the item (A3C: apply a worker's
    * gradients on the learner, then send the new weights back to that worker). A learner actor fed from
-   * a queue is written this way.
+   * a queue is written this way. With `withInput: true` it emits `[item, reply]`, so a later stage sees
+   * the batch a learner's reply was computed from without any variable shared between stages.
    */
   callActor<I, A extends unknown[], M extends MethodOf<I>>(
     group: ActorGroup<I, A>,
     method: M,
-    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly name?: string; readonly out?: string; readonly keepSource?: boolean } = {},
-  ): Stream<ResultOf<I, M>> {
-    return this.callNode(K.callActor.kind, `callActor(${group.name}.${method})`, group as unknown as ActorGroup, method, { ...options, wait: true }, options.out ?? 'unknown', options.keepSource ? { keepSource: true } : {});
+    options: CallActorOptions<T> & { readonly withInput: true },
+  ): Stream<[T, ResultOf<I, M>]>;
+  callActor<I, A extends unknown[], M extends MethodOf<I>>(group: ActorGroup<I, A>, method: M, options?: CallActorOptions<T>): Stream<ResultOf<I, M>>;
+  callActor<I, A extends unknown[], M extends MethodOf<I>>(group: ActorGroup<I, A>, method: M, options: CallActorOptions<T> = {}): Stream<unknown> {
+    const reply = options.out ?? 'unknown';
+    const params = { ...(options.keepSource ? { keepSource: true } : {}), ...(options.withInput ? { withInput: true } : {}) };
+    return this.callNode(K.callActor.kind, `callActor(${group.name}.${method})`, group as unknown as ActorGroup, method, { ...options, wait: true }, options.withInput ? tupleOf(this.type, reply) : reply, params);
   }
 
   private callNode<U>(
@@ -161,7 +186,7 @@ export class Stream<T> {
     label: string,
     group: ActorGroup | undefined,
     method: string,
-    options: { readonly args?: DriverStage<(item: T, ctx: StageContext) => Awaitable<unknown[]>>; readonly wait?: boolean; readonly name?: string },
+    options: { readonly args?: CallArgs<T>; readonly wait?: boolean; readonly name?: string },
     output: string,
     extraParams: Record<string, unknown> = {},
   ): Stream<U> {
@@ -197,6 +222,27 @@ export class Stream<T> {
     if (!Number.isInteger(maxSkew) || maxSkew < 1) throw new PlanError(`duplicate maxSkew must be a positive integer, got ${maxSkew}`, { source });
     const node = makeNode({ kind: K.duplicate.kind, label: `duplicate(${n})`, output: this.type, inputTypes: ['unknown'], params: { n, maxSkew }, inputs: this.input(), name: options.name, source });
     return Array.from({ length: n }, (_, port) => new Stream<T>(node, port)) as TupleOf<Stream<T>, N>;
+  }
+
+  /**
+   * Applies a composite transform under a named scope (Apache Beam's `apply`, RxJS's `pipe`): every
+   * node `transform` makes is named `name/…`, the IR records the scope, and the views draw it as one
+   * box. Composites read top to bottom: `rollouts.apply('trainOneStep', (s) => trainOneStep(s, …))`.
+   *
+   * ```ts
+   * const doubled = fromItems([1, 2]).apply('twice', (s) => s.forEach(double).forEach(double));
+   * ```
+   */
+  apply<R>(name: string, transform: (stream: Stream<T>) => R): R {
+    return scope(name, () => transform(this));
+  }
+
+  /**
+   * `op(this)`: lets operators written as functions (`trainOneStep(stream, …)`) chain like methods, so
+   * a plan reads top to bottom. Unlike `apply`, it opens no scope.
+   */
+  pipe<R>(op: (stream: Stream<T>) => R): R {
+    return op(this);
   }
 
   /** The same stream with its last stage renamed (names must be unique in a plan). */

@@ -5,6 +5,9 @@
  * report. Plain ES2020 in a string (no build step, no template literals inside) so the page stays one
  * self-contained file; every text from the plan is set with textContent, never parsed as HTML.
  *
+ * Composite scopes (`stream.apply`) are dashed boxes (`[data-scope]`); clicking a box's title collapses
+ * it into one node (`[data-scope-collapsed]`), clicking that node expands it again.
+ *
  * Test hooks: `[data-node-id]` per IR node, `[data-group]` per actor group, `#details [data-field]`,
  * `#view-original` / `#view-optimized`, `body[data-view]`, `#report [data-pass]`.
  */
@@ -17,7 +20,7 @@ export const HTML_CLIENT = String.raw`
   var FONT = 'system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif';
   var MONO = 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace';
   var measure = document.createElement('canvas').getContext('2d');
-  var state = { view: data.initial, selected: null, zoom: 1, size: { width: 0, height: 0 } };
+  var state = { view: data.initial, selected: null, zoom: 1, size: { width: 0, height: 0 }, collapsed: {} };
 
   function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
   function svg(tag, attrs, parent) {
@@ -50,8 +53,35 @@ export const HTML_CLIENT = String.raw`
     if (node.members) {
       node.members.forEach(function (m, i) { lines.push([(i + 1) + '. ' + m.name + (m.source ? '  ' + short(m.source) : ''), '10.5px ' + FONT, P.fused.stroke]); });
     }
+    var settings = settingsLine(node);
+    if (settings) lines.push([settings, '10px ' + MONO, '#333']);
     if (node.source) lines.push([short(node.source), '10px ' + MONO, '#666']);
     return lines;
+  }
+  /** The stage's plain-data settings on one line (as the DOT and Mermaid labels show them). */
+  function settingsLine(node) {
+    if (!node.stageArgs || !node.stageArgs.length) return '';
+    var text = node.stageArgs.map(function (a) {
+      if (a && typeof a === 'object' && !Array.isArray(a)) return Object.keys(a).map(function (k) { return k + '=' + JSON.stringify(a[k]); }).join(' ');
+      return JSON.stringify(a);
+    }).join(', ');
+    return text.length <= 60 ? text : text.slice(0, 59) + '\u2026';
+  }
+  /** The composite scope boxes a node sits in, outermost first: ids 'scope:<container>:<path>'. */
+  function scopeIds(node) {
+    var container = node.placement.on === 'driver' ? 'driver' : node.placement.group;
+    var path = node.scope || [];
+    return path.map(function (_, d) { return 'scope:' + container + ':' + path.slice(0, d + 1).join('/'); });
+  }
+  /** The id a node is drawn as: itself, or the outermost collapsed scope box it is in. */
+  function shownAs(node) {
+    var ids = scopeIds(node);
+    for (var d = 0; d < ids.length; d++) if (state.collapsed[ids[d]]) return ids[d];
+    return node.id;
+  }
+  function toggleScope(id) {
+    state.collapsed[id] = !state.collapsed[id];
+    render();
   }
   function boxSize(lines) {
     var w = 0;
@@ -72,13 +102,47 @@ export const HTML_CLIENT = String.raw`
       g.setNode('actors:' + grp.name, { actors: grp, lines: lines, width: size.width, height: size.height });
       g.setParent('actors:' + grp.name, 'group:' + grp.name);
     });
+    var shown = {};
     view.nodes.forEach(function (node) {
+      var groupBox = node.placement.on === 'actors' && g.hasNode('group:' + node.placement.group) ? 'group:' + node.placement.group : undefined;
+      var parent = groupBox;
+      var id = shownAs(node);
+      shown[node.id] = id;
+      // Composite scopes (stream.apply) are boxes inside the group's box (or at the top for driver stages).
+      var ids = scopeIds(node);
+      for (var d = 0; d < ids.length; d++) {
+        var path = (node.scope || []).slice(0, d + 1).join('/');
+        if (state.collapsed[ids[d]]) {
+          var box = g.node(ids[d]);
+          if (!box) {
+            var boxLines = [[path, '600 12px ' + FONT, P.scope], ['composite \u00b7 click to expand', '10.5px ' + FONT, '#444']];
+            var bs = boxSize(boxLines);
+            g.setNode(ids[d], { collapsedScope: { id: ids[d], path: path, count: 0 }, lines: boxLines, width: bs.width, height: bs.height });
+            if (parent) g.setParent(ids[d], parent);
+            box = g.node(ids[d]);
+          }
+          box.collapsedScope.count++;
+          break;
+        }
+        if (!g.hasNode(ids[d])) {
+          g.setNode(ids[d], { scopeBox: { id: ids[d], path: path } });
+          if (parent) g.setParent(ids[d], parent);
+        }
+        parent = ids[d];
+      }
+      if (id !== node.id) return;
       var lines = nodeLines(node);
       var size = boxSize(lines);
       g.setNode(node.id, { node: node, lines: lines, width: size.width, height: size.height });
-      if (node.placement.on === 'actors' && g.hasNode('group:' + node.placement.group)) g.setParent(node.id, 'group:' + node.placement.group);
+      if (parent) g.setParent(node.id, parent);
     });
+    var seen = {};
     function edge(from, to, label, kind, key, reversed) {
+      // Edges of nodes inside a collapsed scope attach to its box; edges inside it disappear.
+      from = shown[from] || from;
+      to = shown[to] || to;
+      if (from === to || seen[from + '>' + to + '>' + kind]) return;
+      seen[from + '>' + to + '>' + kind] = true;
       g.setEdge(from, to, { label: label, kind: kind, reversed: !!reversed, width: textWidth(label, '10.5px ' + FONT) + 8, height: 14, labelpos: 'c' }, key);
     }
     view.edges.forEach(function (e, i) { edge(e.from, e.to, e.type, 'data', 'data' + i); });
@@ -126,6 +190,19 @@ export const HTML_CLIENT = String.raw`
     var nodes = svg('g', { class: 'nodes' }, root);
     g.nodes().forEach(function (id) {
       var n = g.node(id);
+      if (!n.scopeBox) return;
+      var top = n.y - n.height / 2 - 16;
+      var sg = svg('g', { class: 'scope', 'data-scope': n.scopeBox.path, tabindex: 0, role: 'button' }, clusters);
+      svg('rect', { x: n.x - n.width / 2, y: top, width: n.width, height: n.height + 16, rx: 6, fill: 'none', stroke: P.scope, 'stroke-width': 1.2, 'stroke-dasharray': '5 3' }, sg);
+      var label = svg('text', { class: 'cluster-label', x: n.x - n.width / 2 + 8, y: top + 13, fill: P.scope }, sg);
+      label.textContent = '\u25be ' + n.scopeBox.path;
+      var hint = svg('title', {}, sg);
+      hint.textContent = 'composite ' + n.scopeBox.path + ': click to collapse';
+      sg.addEventListener('click', function (ev) { if (ev.target === label || ev.target === sg) toggleScope(n.scopeBox.id); });
+      label.style.cursor = 'pointer';
+    });
+    g.nodes().forEach(function (id) {
+      var n = g.node(id);
       if (!n.cluster) return;
       var grp = n.cluster;
       var c = grp.device === 'gpu' ? P.gpuGroup : P.cpuGroup;
@@ -151,10 +228,14 @@ export const HTML_CLIENT = String.raw`
     });
     g.nodes().forEach(function (id) {
       var n = g.node(id);
-      if (n.cluster) return;
+      if (n.cluster || n.scopeBox) return;
       var x0 = n.x - n.width / 2, y0 = n.y - n.height / 2;
       var ng = svg('g', { class: 'node', tabindex: 0, role: 'button' }, nodes);
-      if (n.node) {
+      if (n.collapsedScope) {
+        ng.setAttribute('data-scope-collapsed', n.collapsedScope.path);
+        svg('rect', { class: 'box', x: x0, y: y0, width: n.width, height: n.height, rx: 6, fill: '#ffffff', stroke: P.scope, 'stroke-width': 2, 'stroke-dasharray': '5 3' }, ng);
+        ng.addEventListener('click', function () { toggleScope(n.collapsedScope.id); });
+      } else if (n.node) {
         var c = colors(n.node);
         ng.setAttribute('data-node-id', n.node.id);
         ng.setAttribute('data-kind', n.node.kind);
@@ -169,7 +250,7 @@ export const HTML_CLIENT = String.raw`
         ng.addEventListener('click', function () { select({ group: n.actors.name }); });
       }
       var title = svg('title', {}, ng);
-      title.textContent = n.node ? n.node.kind + (n.node.summary ? ': ' + n.node.summary : '') : n.actors.actorClass;
+      title.textContent = n.collapsedScope ? n.collapsedScope.count + ' node(s) in ' + n.collapsedScope.path : n.node ? n.node.kind + (n.node.summary ? ': ' + n.node.summary : '') : n.actors.actorClass;
       ng.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); ng.dispatchEvent(new MouseEvent('click')); } });
       drawLines(ng, n.lines, x0, y0);
     });

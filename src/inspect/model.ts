@@ -6,7 +6,7 @@
  * embed it as JSON and every format shows the same facts.
  */
 import { displayModule, displayRef } from '../ir/dump.js';
-import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
+import { dataFlowOrder, inputEdges, type PlanGraph } from '../ir/graph.js';
 import { fusedMembers, getKind, hasKind, K } from '../ir/kinds.js';
 import type { Device, Placement, SourceLocation, StageBinding } from '../ir/types.js';
 
@@ -38,9 +38,13 @@ export interface ViewNode {
   readonly placement: ViewPlacement;
   /** `module#export[args]` or `closure(name)`. */
   readonly stage?: string;
+  /** The stage's plain-data arguments (its settings, e.g. `{ numSgdIter, sgdMinibatchSize }`), if any. */
+  readonly stageArgs?: readonly unknown[];
   readonly source?: ViewSource;
   /** Present on fused nodes: the stages it runs, in order. */
   readonly members?: readonly ViewFusedMember[];
+  /** The composite scopes the node was made in, outermost first (absent at top level). */
+  readonly scope?: readonly string[];
 }
 
 export interface ViewEdge {
@@ -153,7 +157,7 @@ export function formatViewSource(source: ViewSource | undefined): string {
 export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphView {
   const { root } = options;
   const attrs = graph.getAttributes();
-  const order = topologicalOrder(graph);
+  const order = dataFlowOrder(graph);
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
   const calls: ViewCall[] = [];
@@ -173,7 +177,9 @@ export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphVie
       params: fused ? rest : node.params,
       placement: node.placement,
       ...(node.stage ? { stage: viewStage(node.stage, root)! } : {}),
+      ...(node.stage?.type === 'ref' && node.stage.args.length ? { stageArgs: node.stage.args } : {}),
       ...(node.source ? { source: viewSource(node.source, root)! } : {}),
+      ...(node.scope?.length ? { scope: node.scope } : {}),
       ...(fused
         ? {
             members: fusedMembers(node.params).map((m) => ({
@@ -222,6 +228,23 @@ export function graphView(graph: PlanGraph, options: ViewOptions = {}): GraphVie
   return { name: attrs.name, nodes, edges, groups, calls, queueLinks, outputs: attrs.outputs };
 }
 
+/**
+ * A node's settings in one short line for graph labels: its stage's arguments (`numSgdIter=10
+ * sgdMinibatchSize=256` for an object, JSON otherwise), or undefined when it has none.
+ */
+export function settingsLine(node: ViewNode, max = 60): string | undefined {
+  if (!node.stageArgs?.length) return undefined;
+  const parts = node.stageArgs.map((a) =>
+    a && typeof a === 'object' && !Array.isArray(a)
+      ? Object.entries(a as Record<string, unknown>)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')
+      : JSON.stringify(a),
+  );
+  const text = parts.join(', ');
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** `workers ×2 · cpu · local`: a group's headline, the same in every format. */
 export function groupTitle(group: ViewGroup): string {
   return `${group.name} ×${group.count} · ${group.device} · ${group.host}`;
@@ -253,4 +276,30 @@ export function nodesByPlacement(view: GraphView): { groups: Map<string, ViewNod
     }
   }
   return { groups, driver };
+}
+
+/** Nodes grouped by composite scope: the nodes directly in a scope and its named sub-scopes, in order. */
+export interface ScopeTree {
+  /** The scope's path (`['trainOneStep']`), empty at the top. */
+  readonly path: readonly string[];
+  readonly nodes: ViewNode[];
+  readonly children: Map<string, ScopeTree>;
+}
+
+/** The scope tree of `nodes` (views draw one box per scope: a DOT cluster, a Mermaid subgraph). */
+export function scopeTree(nodes: readonly ViewNode[]): ScopeTree {
+  const top: ScopeTree = { path: [], nodes: [], children: new Map() };
+  for (const node of nodes) {
+    let at = top;
+    for (const name of node.scope ?? []) {
+      let child = at.children.get(name);
+      if (!child) {
+        child = { path: [...at.path, name], nodes: [], children: new Map() };
+        at.children.set(name, child);
+      }
+      at = child;
+    }
+    at.nodes.push(node);
+  }
+  return top;
 }

@@ -13,4 +13,6 @@ export const PALETTE = {
   actorClass: { fill: '#ffffff' },
   call: '#8a8a8a',
   queue: '#a05a2c',
+  /** Composite scopes (`stream.apply`): a dashed box around their nodes. */
+  scope: '#6b6b9a',
 } as const;

@@ -89,9 +89,22 @@ export interface MetricsView {
   readonly timers: ReadonlyMap<string, TimerView>;
 }
 
+/**
+ * Driver-side state of one plan node that must outlive an item (an iteration count, a merged filter):
+ * kept by the runtime under the node's name, so `Runtime.saveState()` can checkpoint it and
+ * `restoreState()` bring it back. Values must be plain data (structured-cloneable). State that may be
+ * lost on a restart (a timestamp, a partial batch) can stay in the stage's own closure.
+ */
+export interface NodeStateView {
+  get<V>(key: string): V | undefined;
+  set(key: string, value: unknown): void;
+}
+
 /** Context of a driver-side stage function. */
 export interface StageContext extends Clock {
   readonly metrics: MetricsView;
+  /** This node's checkpointed state (see `NodeStateView`). */
+  readonly state: NodeStateView;
   /** The actor that produced the current item (set by gatherAsync and callActor), if any. */
   readonly sourceActor: ActorRef | undefined;
   /** Deterministic uniform [0, 1) stream of the driver, seeded from the root seed. */

@@ -91,6 +91,11 @@ export class UnknownKindError extends RlflowError {
   override name = 'UnknownKindError';
 }
 
+/** A node kind, operator or lowering registered a second time (two modules claim the same kind). */
+export class DuplicateRegistrationError extends RlflowError {
+  override name = 'DuplicateRegistrationError';
+}
+
 /** An actor-side stage or actor class that a worker process could not load. */
 export class StageLoadError extends RlflowError {
   override name = 'StageLoadError';

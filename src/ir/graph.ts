@@ -6,6 +6,7 @@
  */
 import { MultiDirectedGraph } from 'graphology';
 import { PlanError } from './errors.js';
+import { K } from './kinds.js';
 import { IR_SCHEMA_VERSION, type EdgeAttributes, type GraphAttributes, type NodeAttributes } from './types.js';
 
 export type PlanGraph = MultiDirectedGraph<NodeAttributes, EdgeAttributes, GraphAttributes>;
@@ -88,6 +89,63 @@ export function topologicalOrder(graph: PlanGraph): string[] {
     throw new PlanError(`the plan graph has a cycle through ${stuck.sort(compareIds).join(', ')}`);
   }
   return order;
+}
+
+/**
+ * Node ids in data-flow order, the order dumps and views list them in: producers before consumers, a
+ * queue's enqueue nodes before its dequeue nodes (unless the queue closes a loop), and the nodes of one
+ * composite scope together where the edges allow; remaining ties are broken by id.
+ */
+export function dataFlowOrder(graph: PlanGraph): string[] {
+  const enqueues = new Map<string, string[]>();
+  graph.forEachNode((id, n) => {
+    if (n.kind === K.enqueue.kind) enqueues.set(String(n.params['queue']), [...(enqueues.get(String(n.params['queue'])) ?? []), id]);
+  });
+  const queueEdges: Array<[string, string]> = [];
+  graph.forEachNode((id, n) => {
+    if (n.kind === K.dequeue.kind) for (const from of enqueues.get(String(n.params['queue'])) ?? []) queueEdges.push([from, id]);
+  });
+  // NOTE: a queue that feeds its own producer (a loop through the queue) cannot be ordered that way;
+  // then only the data edges count.
+  return orderWith(graph, queueEdges) ?? orderWith(graph, []) ?? topologicalOrder(graph);
+}
+
+function sharedPrefix(a: readonly string[], b: readonly string[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
+}
+
+function orderWith(graph: PlanGraph, extra: ReadonlyArray<[string, string]>): string[] | undefined {
+  const indegree = new Map<string, number>();
+  const after = new Map<string, string[]>();
+  graph.forEachNode((id) => indegree.set(id, graph.inDegree(id)));
+  graph.forEachOutEdge((_e, _a, from, to) => after.set(from, [...(after.get(from) ?? []), to]));
+  for (const [from, to] of extra) {
+    indegree.set(to, indegree.get(to)! + 1);
+    after.set(from, [...(after.get(from) ?? []), to]);
+  }
+  const ready = [...indegree].filter(([, d]) => d === 0).map(([id]) => id);
+  const order: string[] = [];
+  let scope: readonly string[] = [];
+  while (ready.length) {
+    // Stay inside the scope of the node just listed as long as one of its nodes is ready.
+    let best = 0;
+    for (let k = 1; k < ready.length; k++) {
+      const a = sharedPrefix(scope, graph.getNodeAttribute(ready[k]!, 'scope') ?? []);
+      const b = sharedPrefix(scope, graph.getNodeAttribute(ready[best]!, 'scope') ?? []);
+      if (a > b || (a === b && compareIds(ready[k]!, ready[best]!) < 0)) best = k;
+    }
+    const id = ready.splice(best, 1)[0]!;
+    order.push(id);
+    scope = graph.getNodeAttribute(id, 'scope') ?? [];
+    for (const to of after.get(id) ?? []) {
+      const d = indegree.get(to)! - 1;
+      indegree.set(to, d);
+      if (d === 0) ready.push(to);
+    }
+  }
+  return order.length === graph.order ? order : undefined;
 }
 
 /** A fresh node id not used in the graph (`n<k>`). */

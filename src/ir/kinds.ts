@@ -3,9 +3,13 @@
  * manner of Beam's URNs) with a spec that says how many ports it has, where it may run, whether it needs
  * a stage, and whether it has side effects (so cleanup passes never prune it). The verifier, the
  * optimizer and the runtime all look kinds up here; an unknown kind is an explicit error naming it.
- * Other layers (the RL layer, user extensions) register their own kinds through `registerKind`.
+ * Other layers (the RL layer, user extensions) register their own kinds through `registerKind`, once:
+ * a second registration of a kind is an error. Each kind declares its params as a zod schema (unknown
+ * extra keys are allowed, so passes may annotate nodes); `checkParams` adds what a schema cannot say
+ * (rules that depend on the number of inputs).
  */
-import { UnknownKindError } from './errors.js';
+import { z } from 'zod';
+import { DuplicateRegistrationError, UnknownKindError } from './errors.js';
 import type { SourceLocation, StageBinding } from './types.js';
 
 export interface KindSpec {
@@ -35,21 +39,37 @@ export interface KindSpec {
    * `cleanup` pass splices such nodes out). Only for one-input, one-output kinds without side effects.
    */
   readonly isNoOp?: (params: Readonly<Record<string, unknown>>) => boolean;
-  /** Checks kind-specific params; returns a reason when they are invalid. */
+  /** The params' shape (zod); the verifier and the DSL report the first issue with its key. */
+  readonly params?: z.ZodType<Record<string, unknown>>;
+  /** Checks what the schema cannot (e.g. one weight per input); returns a reason when invalid. */
   readonly checkParams?: (params: Readonly<Record<string, unknown>>, inputCount: number) => string | undefined;
+}
+
+/** Why a node's params are invalid for its kind (schema first, then `checkParams`), or undefined. */
+export function checkKindParams(spec: KindSpec, params: Readonly<Record<string, unknown>>, inputCount: number): string | undefined {
+  if (spec.params) {
+    const parsed = spec.params.safeParse(params);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const got = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), params);
+      // Custom messages name the key themselves; zod's own ones get it prefixed.
+      const named = issue.path.length && !issue.message.includes(String(issue.path[0])) ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
+      return `${named}, got ${typeof got === 'number' ? String(got) : (JSON.stringify(got) ?? 'undefined')}`;
+    }
+  }
+  return spec.checkParams?.(params, inputCount);
 }
 
 const registry = new Map<string, KindSpec>();
 
-/** Registers a node kind. Re-registering the same kind string with a different spec is an error. */
+/** Registers a node kind. Registering a kind string twice is a `DuplicateRegistrationError`. */
 export function registerKind(spec: KindSpec): KindSpec {
   if (!/^[\w.-]+\/[\w.-]+@\d+$/.test(spec.kind)) {
     throw new UnknownKindError(`node kind '${spec.kind}' is not of the form 'namespace/name@version'`);
   }
-  const existing = registry.get(spec.kind);
-  if (existing && existing !== spec) {
-    throw new UnknownKindError(`node kind '${spec.kind}' is already registered`, {
-      hint: 'bump the version (@2) when a kind changes meaning',
+  if (registry.has(spec.kind)) {
+    throw new DuplicateRegistrationError(`node kind '${spec.kind}' is already registered`, {
+      hint: 'register a kind once, in the module that defines it (is a second copy of that module or of rlflow loaded?); bump the version (@2) when a kind changes meaning',
     });
   }
   registry.set(spec.kind, spec);
@@ -80,35 +100,25 @@ export function outputPorts(spec: KindSpec, params: Readonly<Record<string, unkn
   return spec.outputs ? spec.outputs(params) : 1;
 }
 
-function isPositiveInt(x: unknown): boolean {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 1;
-}
+/** An integer >= `min`; every way to miss it reports `message`. */
+const intAtLeast = (min: number, message: string) => z.number({ error: message }).int({ error: message }).min(min, { error: message });
+const name = z.string().min(1);
+/** Params every call kind carries: the method, and whether to wait for the reply. */
+const callParams = { method: name, wait: z.boolean(), keepSource: z.boolean().optional(), withInput: z.boolean().optional() };
 
-/** Weights are numbers >= 0 or '*', one per input, not all '*'; output indexes are distinct inputs. */
+/** Weights and output indexes depend on the number of inputs: one weight per stream, distinct positions. */
 function checkConcurrentlyParams(p: Readonly<Record<string, unknown>>, inputCount: number): string | undefined {
-  const mode = p['mode'];
-  if (mode !== 'roundRobin' && mode !== 'async') return `mode must be 'roundRobin' or 'async', got ${String(mode)}`;
-  const weights = p['weights'];
-  if (weights !== undefined && weights !== null) {
-    if (mode !== 'roundRobin') return "weights are only allowed in mode 'roundRobin'";
-    if (!Array.isArray(weights) || weights.length !== inputCount) {
-      return `weights must list one weight per stream (${inputCount}), got ${JSON.stringify(weights)}`;
-    }
-    for (const w of weights) {
-      if (w !== '*' && !(typeof w === 'number' && Number.isFinite(w) && w > 0)) {
-        return `each weight must be a number > 0 or '*' (a stream of weight 0 would never run), got ${JSON.stringify(w)}`;
-      }
-    }
+  const weights = p['weights'] as Array<number | '*'> | undefined;
+  if (weights !== undefined) {
+    if (p['mode'] !== 'roundRobin') return "weights are only allowed in mode 'roundRobin'";
+    if (weights.length !== inputCount) return `weights must list one weight per stream (${inputCount}), got ${JSON.stringify(weights)}`;
     if (weights.every((w) => w === '*')) return "weights must not all be '*' (nothing would ever block)";
   }
-  const outputIndexes = p['outputIndexes'];
-  if (outputIndexes !== undefined && outputIndexes !== null) {
-    if (!Array.isArray(outputIndexes) || outputIndexes.length === 0) return 'outputIndexes must be a non-empty list';
-    const seen = new Set<number>();
+  const outputIndexes = p['outputIndexes'] as unknown[] | undefined;
+  if (outputIndexes !== undefined) {
+    const seen = new Set<unknown>();
     for (const i of outputIndexes) {
-      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= inputCount) {
-        return `outputIndexes must be stream positions 0..${inputCount - 1}, got ${JSON.stringify(i)}`;
-      }
+      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= inputCount) return `outputIndexes must be stream positions 0..${inputCount - 1}, got ${JSON.stringify(i)}`;
       if (seen.has(i)) return `outputIndexes lists ${i} twice`;
       seen.add(i);
     }
@@ -124,6 +134,7 @@ const MANY = { min: 1, max: Number.POSITIVE_INFINITY } as const;
 export const K = {
   fromActors: registerKind({
     kind: 'rlflow/from-actors@1',
+    // `shards` is checked by the verifier against the group's size.
     summary: "one shard per selected actor of a group: the actor's items() stream",
     inputs: NONE,
     placement: 'actors',
@@ -133,6 +144,7 @@ export const K = {
   }),
   fromItems: registerKind({
     kind: 'rlflow/from-items@1',
+    params: z.object({ items: z.array(z.unknown()), repeat: z.boolean() }),
     summary: 'a driver stream of the given plain-data items',
     inputs: NONE,
     placement: 'driver',
@@ -165,12 +177,12 @@ export const K = {
   }),
   batch: registerKind({
     kind: 'rlflow/batch@1',
+    params: z.object({ n: intAtLeast(1, 'batch size n must be a positive integer') }),
     summary: 'groups n items into a list; a short last list is flushed at the end',
     inputs: ONE,
     placement: 'either',
     stage: 'none',
     sideEffects: false,
-    checkParams: (p) => (isPositiveInt(p['n']) ? undefined : `batch size n must be a positive integer, got ${String(p['n'])}`),
   }),
   flatten: registerKind({
     kind: 'rlflow/flatten@1',
@@ -216,6 +228,11 @@ export const K = {
   }),
   gatherAsync: registerKind({
     kind: 'rlflow/gather-async@1',
+    // An absent batchMs means one item per reply (the `batch` pass may choose one).
+    params: z.object({
+      inFlight: intAtLeast(1, 'inFlight must be a positive integer'),
+      batchMs: z.number({ error: 'batchMs must be a number >= 0 (or absent: one item per reply)' }).min(0, { error: 'batchMs must be a number >= 0 (or absent: one item per reply)' }).optional(),
+    }),
     summary: 'pipelined gather: items in completion order with inFlight requests per shard',
     inputs: MANY,
     placement: 'driver',
@@ -223,15 +240,17 @@ export const K = {
     gathersFromActors: true,
     sideEffects: false,
     asynchronous: true,
-    checkParams: (p) =>
-      !isPositiveInt(p['inFlight'])
-        ? `inFlight must be a positive integer, got ${String(p['inFlight'])}`
-        : p['batchMs'] !== undefined && (typeof p['batchMs'] !== 'number' || !(p['batchMs'] >= 0))
-          ? `batchMs must be a number >= 0 (or absent: one item per reply), got ${String(p['batchMs'])}`
-          : undefined,
   }),
   concurrently: registerKind({
     kind: 'rlflow/concurrently@1',
+    params: z.object({
+      mode: z.enum(['roundRobin', 'async'], { error: "mode must be 'roundRobin' or 'async'" }),
+      // '*' pulls whatever is ready.
+      weights: z
+        .array(z.union([z.number().positive({ error: "each weight must be a number > 0 or '*' (a stream of weight 0 would never run)" }), z.literal('*')], { error: "each weight must be a number > 0 or '*' (a stream of weight 0 would never run)" }), { error: 'weights must list one weight per stream' })
+        .optional(),
+      outputIndexes: z.array(z.unknown(), { error: 'outputIndexes must be a non-empty list' }).min(1, { error: 'outputIndexes must be a non-empty list' }).optional(),
+    }),
     summary: 'runs several streams together (round-robin or async) and emits the listed ones',
     inputs: { min: 2, max: Number.POSITIVE_INFINITY },
     placement: 'driver',
@@ -242,21 +261,17 @@ export const K = {
   }),
   duplicate: registerKind({
     kind: 'rlflow/duplicate@1',
+    params: z.object({ n: intAtLeast(2, 'duplicate needs n >= 2 outputs'), maxSkew: intAtLeast(1, 'maxSkew must be a positive integer') }),
     summary: 'fans one stream out to n consumers that stay within a bounded skew',
     inputs: ONE,
     outputs: (params) => Number(params['n']),
     placement: 'driver',
     stage: 'none',
     sideEffects: false,
-    checkParams: (p) =>
-      !isPositiveInt(p['n']) || Number(p['n']) < 2
-        ? `duplicate needs n >= 2 outputs, got ${String(p['n'])}`
-        : !isPositiveInt(p['maxSkew'])
-          ? `maxSkew must be a positive integer, got ${String(p['maxSkew'])}`
-          : undefined,
   }),
   enqueue: registerKind({
     kind: 'rlflow/enqueue@1',
+    params: z.object({ queue: name }),
     summary: 'puts every item into a bounded queue (back-pressure when full) and passes it on',
     inputs: ONE,
     placement: 'driver',
@@ -265,6 +280,7 @@ export const K = {
   }),
   dequeue: registerKind({
     kind: 'rlflow/dequeue@1',
+    params: z.object({ queue: name }),
     summary: 'takes items out of a bounded queue',
     inputs: NONE,
     placement: 'driver',
@@ -281,6 +297,7 @@ export const K = {
   }),
   callActors: registerKind({
     kind: 'rlflow/call-actors@1',
+    params: z.object({ group: name, ...callParams }),
     summary: 'calls a method on every actor of a group (e.g. broadcast weights) and passes the item on',
     inputs: ONE,
     placement: 'driver',
@@ -289,6 +306,7 @@ export const K = {
   }),
   callSourceActor: registerKind({
     kind: 'rlflow/call-source-actor@1',
+    params: z.object(callParams),
     summary: 'calls a method on the actor that produced the item and passes the item on',
     inputs: ONE,
     placement: 'driver',
@@ -297,6 +315,7 @@ export const K = {
   }),
   callActor: registerKind({
     kind: 'rlflow/call-actor@1',
+    params: z.object({ group: name, ...callParams }),
     summary: 'sends each item to an actor method (RPC) and emits the reply',
     inputs: ONE,
     placement: 'driver',
@@ -305,6 +324,7 @@ export const K = {
   }),
   fused: registerKind({
     kind: 'rlflow/fused@1',
+    params: z.object({ stages: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })).min(2, 'a fused node needs at least 2 member stages in `stages`') }),
     summary: 'consecutive actor-side stages run as one shard-program segment (one round trip per pull)',
     inputs: { min: 0, max: 1 },
     placement: 'actors',

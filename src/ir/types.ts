@@ -111,6 +111,11 @@ export interface NodeAttributes {
   readonly placement: Placement;
   readonly stage?: StageBinding;
   readonly source?: SourceLocation;
+  /**
+   * The composite scopes (`stream.apply(name, …)`) the node was made in, outermost first; the node's
+   * name starts with them (`trainOneStep/callActor(learner.learnOnBatch)`). Absent at top level.
+   */
+  readonly scope?: readonly string[];
 }
 
 /** Attributes of an IR edge: which output port of the producer feeds which input port of the consumer. */

@@ -16,7 +16,7 @@
  */
 import { PlanTypeError, VerificationError } from './errors.js';
 import { inputEdges, outputEdges, topologicalOrder, type PlanGraph } from './graph.js';
-import { getKind, hasKind, K, outputPorts } from './kinds.js';
+import { checkKindParams, getKind, hasKind, K, outputPorts } from './kinds.js';
 import { parseType, typeFits } from './type-expr.js';
 import type { NodeAttributes } from './types.js';
 
@@ -142,7 +142,7 @@ export function verifyGraph(graph: PlanGraph): VerificationError[] {
     }
 
     // params
-    const reason = spec.checkParams?.(node.params, inputs.length);
+    const reason = checkKindParams(spec, node.params, inputs.length);
     if (reason) fail('params', reason, node);
 
     // queues

@@ -1,56 +1,55 @@
 /**
- * Line diffs of stable IR dumps: what `explain` shows for each pass. Dumps are a few hundred lines at
- * most, so a plain LCS table is fast enough and gives the minimal diff.
+ * Diffs of stable IR dumps: what `explain` shows for each pass. Entries are matched by what they
+ * describe (a node by id, a group or queue by name), so a pass that inserts one node shows one line,
+ * not every line whose position moved.
  */
 
-export interface DiffLine {
-  readonly op: ' ' | '-' | '+';
-  readonly line: string;
+/** A dump split into entries keyed by what they describe: a node by id, a group by name (with its arg lines). */
+function dumpEntries(dump: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  let last: string | undefined;
+  for (const raw of dump.trimEnd().split('\n')) {
+    const line = raw.trim();
+    const node = /^(\S+) "/.exec(line);
+    const group = /^group (\S+) =/.exec(line);
+    const queue = /^queue (\S+) /.exec(line);
+    if (raw.startsWith('  args') && last?.startsWith('group:')) {
+      entries.set(last, `${entries.get(last)!}\n  ${line}`);
+      continue;
+    }
+    if (line.startsWith('scope ')) continue; // a node's scope is in its name
+    const key = group ? `group:${group[1]}` : queue ? `queue:${queue[1]}` : line.startsWith('plan ') ? 'plan' : line.startsWith('outputs') ? 'outputs' : node ? `node:${node[1]}` : `line:${line}`;
+    entries.set(key, line);
+    last = key;
+  }
+  return entries;
 }
 
-/** The minimal line diff turning `before` into `after`. */
-export function diffLines(before: readonly string[], after: readonly string[]): DiffLine[] {
-  const n = before.length;
-  const m = after.length;
-  // lcs[i][j]: length of the longest common subsequence of before[i..] and after[j..].
-  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = before[i] === after[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+/**
+ * What changed between two stable dumps, matching nodes by id (groups and queues by name) rather
+ * than lines by position: `-` for what went away or changed, `+` for what is new or changed, nothing
+ * for what stayed. A pass that adds one node shows one `+` line, however the order shifted.
+ */
+export function diffDumpsById(before: string, after: string): string {
+  const a = dumpEntries(before);
+  const b = dumpEntries(after);
+  const beforeKeys = [...a.keys()];
+  const out: string[] = [];
+  let emitted = 0;
+  const removedUpTo = (index: number): void => {
+    for (; emitted < index; emitted++) {
+      const key = beforeKeys[emitted]!;
+      if (!b.has(key)) out.push(...a.get(key)!.split('\n').map((l) => `- ${l}`));
     }
+  };
+  for (const [key, text] of b) {
+    const at = beforeKeys.indexOf(key);
+    if (at >= 0) removedUpTo(at + 1);
+    const old = a.get(key);
+    if (old === text) continue;
+    if (old !== undefined) out.push(...old.split('\n').map((l) => `- ${l}`));
+    out.push(...text.split('\n').map((l) => `+ ${l}`));
   }
-  const out: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (before[i] === after[j]) {
-      out.push({ op: ' ', line: before[i++]! });
-      j++;
-    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) out.push({ op: '-', line: before[i++]! });
-    else out.push({ op: '+', line: after[j++]! });
-  }
-  while (i < n) out.push({ op: '-', line: before[i++]! });
-  while (j < m) out.push({ op: '+', line: after[j++]! });
-  return out;
-}
-
-/** A diff as text: changed lines with `context` unchanged lines around them, `…` for gaps. */
-export function formatDiff(diff: readonly DiffLine[], context = 1): string {
-  const keep = new Array<boolean>(diff.length).fill(false);
-  diff.forEach((d, k) => {
-    if (d.op === ' ') return;
-    for (let c = Math.max(0, k - context); c <= Math.min(diff.length - 1, k + context); c++) keep[c] = true;
-  });
-  const lines: string[] = [];
-  let skipped = false;
-  diff.forEach((d, k) => {
-    if (!keep[k]) {
-      skipped = true;
-      return;
-    }
-    if (skipped && lines.length) lines.push('  …');
-    skipped = false;
-    lines.push(`${d.op} ${d.line}`);
-  });
-  return lines.join('\n');
+  removedUpTo(beforeKeys.length);
+  return out.join('\n');
 }

@@ -10,7 +10,7 @@ import { dumpGraph, stableJson } from '../ir/dump.js';
 import { verifyGraph } from '../ir/verify.js';
 import type { PlanPlace } from '../ir/errors.js';
 import { DEFAULT_COSTS, type CostModel } from './cost-model.js';
-import { diffLines, formatDiff } from './diff.js';
+import { diffDumpsById } from './diff.js';
 import { PassConfigError, PassError } from './errors.js';
 import { detectInventory, type Inventory } from './inventory.js';
 import { parsePipeline, type Pass, type PassContext, type PipelineStep } from './pass.js';
@@ -234,7 +234,7 @@ async function runPipeline(input: PlanGraph, steps: readonly PipelineStep[], opt
     let explained: Pick<PassReport, 'before' | 'after' | 'diff'> = {};
     if (beforeDump !== undefined) {
       const after = dump(graph);
-      explained = { before: beforeDump, after, diff: formatDiff(diffLines(beforeDump.trimEnd().split('\n'), after.trimEnd().split('\n'))) };
+      explained = { before: beforeDump, after, diff: diffDumpsById(beforeDump, after) };
     }
     reports.push({ pass: pass.name, description: pass.description, runs, ms, stats, notes, warnings, verified: verify, ...explained });
   }

@@ -13,7 +13,7 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
-import { createRng, deriveSeed } from '../runtime/rng.js';
+import { createRng, deriveSeed } from '../rng/index.js';
 import { createMultiAgentBatch, createSampleBatch, isMultiAgentBatch, postprocessAdvantages, SB, type AnyBatch, type MultiAgentBatch, type SampleBatch } from './data/index.js';
 import { ALL_AGENTS, loadMultiAgentEnv, type AgentId, type MultiAgentEnv } from './envs/index.js';
 import type { Action, BoxSpace, Space } from './envs/types.js';

@@ -11,7 +11,7 @@
  */
 import { actorClass } from '../dsl/define.js';
 import type { ActorContext } from '../ir/contract.js';
-import { createRng, deriveSeed } from '../runtime/rng.js';
+import { createRng, deriveSeed } from '../rng/index.js';
 import { createSampleBatch, postprocessAdvantages, SB, type SampleBatch } from './data/index.js';
 import { createFilter, type FilterState, type ObservationFilter, type RunningStatState } from './data/filters.js';
 import { createVectorEnv, loadEnv, makeEnv } from './envs/index.js';

@@ -9,7 +9,7 @@ import { K } from '../ir/kinds.js';
 import { formatActor, type ActorContext, type ActorRef, type Clock } from '../ir/contract.js';
 import type { Device, StageRef } from '../ir/types.js';
 import { buildStageFunction, loadActorClass } from './loader.js';
-import { createRng } from './rng.js';
+import { createRng } from '../rng/index.js';
 import { createProcessor, finishThrough, pushThrough, type Processor } from './stage-processor.js';
 
 /** Everything needed to (re)create one actor: plain data, sent to the worker. */

@@ -6,14 +6,14 @@
 import { ActorCrashedError, PlanStuckError, RlflowError, StageError, formatSource, type PlanPlace } from '../ir/errors.js';
 import type { PlanGraph } from '../ir/graph.js';
 import { K, fusedMembers } from '../ir/kinds.js';
-import { formatActor, type ActorRef, type StageContext } from '../ir/contract.js';
+import { formatActor, type ActorRef, type NodeStateView, type StageContext } from '../ir/contract.js';
 import type { NodeAttributes } from '../ir/types.js';
 import type { CallTiming } from './actor-host.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
 import { buildStageFunction } from './loader.js';
 import { MetricsContext } from './metrics.js';
 import { ProgressSignal } from './progress.js';
-import { createRng, deriveSeed } from './rng.js';
+import { createRng, deriveSeed } from '../rng/index.js';
 import type { TraceRecorder } from './trace.js';
 
 export function placeOf(node: NodeAttributes): PlanPlace {
@@ -68,8 +68,13 @@ export class BoundedQueue {
   }
 }
 
+/** The driver-side node state of a running plan, by node name then key (see `NodeStateView`). */
+export type NodeStates = Record<string, Record<string, unknown>>;
+
 export class RuntimeContext {
   readonly metrics = new MetricsContext();
+  /** Each node's checkpointed state, by node name (names are unique and survive optimization). */
+  private readonly nodeStates = new Map<string, Map<string, unknown>>();
   readonly progress = new ProgressSignal();
   readonly queues = new Map<string, BoundedQueue>();
   /** Errors from fire-and-forget calls, thrown at the next pull. */
@@ -153,11 +158,38 @@ export class RuntimeContext {
     }
   }
 
+  /** The state of `node` (created empty on first use). */
+  nodeState(node: NodeAttributes): NodeStateView {
+    let values = this.nodeStates.get(node.name);
+    if (!values) this.nodeStates.set(node.name, (values = new Map()));
+    const store = values;
+    return {
+      get: <V>(key: string) => store.get(key) as V | undefined,
+      set: (key, value) => void store.set(key, value),
+    };
+  }
+
+  /** Every node's state as plain data (a deep copy), for a checkpoint. */
+  saveNodeStates(): NodeStates {
+    const out: NodeStates = {};
+    for (const [name, values] of [...this.nodeStates].sort(([a], [b]) => a.localeCompare(b))) {
+      if (values.size) out[name] = structuredClone(Object.fromEntries(values));
+    }
+    return out;
+  }
+
+  /** Replaces every node's state with a saved copy (before the plan pulls its first item). */
+  restoreNodeStates(states: NodeStates): void {
+    this.nodeStates.clear();
+    for (const [name, values] of Object.entries(states)) this.nodeStates.set(name, new Map(Object.entries(structuredClone(values))));
+  }
+
   /** The stage context handed to driver-side user functions of `node`. */
   stageContext(node: NodeAttributes, sourceActor: () => ActorRef | undefined): StageContext {
     const clock = this.backend.clock;
     return {
       metrics: this.metrics,
+      state: this.nodeState(node),
       get sourceActor() {
         return sourceActor();
       },

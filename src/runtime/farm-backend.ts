@@ -30,6 +30,29 @@ function isTsxFlag(argv: readonly string[], i: number): boolean {
   return LOADER_FLAGS.has(a) && (argv[i + 1] ?? '').includes('tsx');
 }
 
+/** Flags about the driver's inline script: its code (`-e code`, `--print=code`) and how to read it. */
+const EVAL_FLAGS = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+
+/**
+ * The driver's execArgv without `-e/--eval/-p/--print` and their code (nor `--input-type`, which Node
+ * refuses without them). NOTE: a driver started with
+ * `node -e "…main(['train', …])"` would otherwise hand its code to every worker, and each worker would
+ * start a training run of its own: a fork bomb.
+ */
+export function withoutEvalFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (EVAL_FLAGS.has(a)) {
+      i++;
+      continue;
+    }
+    if (/^(--eval|--print|--input-type)=/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 /**
  * Node flags for workers: the driver's own (minus debugger flags), and when TypeScript must be loaded in
  * the worker (rlflow's own sources, a driver running under tsx, or TypeScript actor modules) the full
@@ -37,7 +60,7 @@ function isTsxFlag(argv: readonly string[], i: number): boolean {
  * driver (e.g. tsx's ESM-only hook) are replaced by it.
  */
 function workerExecArgv(actors: readonly ActorSpec[]): string[] {
-  const argv = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
+  const argv = withoutEvalFlags(process.execArgv).filter((a) => !/^--(inspect|debug)/.test(a));
   const out: string[] = [];
   let driverHasTsx = false;
   for (let i = 0; i < argv.length; i++) {

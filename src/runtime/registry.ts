@@ -3,7 +3,7 @@
  * to lower an actor-side node to shard-program steps. The built-in operators register themselves in
  * operators/; the RL layer and user extensions register their kinds the same way.
  */
-import { UnknownKindError } from '../ir/errors.js';
+import { DuplicateRegistrationError, UnknownKindError } from '../ir/errors.js';
 import type { NodeAttributes } from '../ir/types.js';
 import type { ProgramOp } from './actor-host.js';
 import type { RuntimeContext } from './context.js';
@@ -32,8 +32,18 @@ export type OperatorFactory = (args: OperatorArgs) => Promise<Operator | Operato
 const operators = new Map<string, OperatorFactory>();
 const lowerings = new Map<string, (node: NodeAttributes) => ProgramOp[]>();
 
+function registerOnce<V>(map: Map<string, V>, what: string, kind: string, value: V): void {
+  if (map.has(kind)) {
+    throw new DuplicateRegistrationError(`the runtime already has ${what} for node kind '${kind}'`, {
+      hint: 'register it once, in the module that implements the kind (is a second copy of that module or of rlflow loaded?)',
+    });
+  }
+  map.set(kind, value);
+}
+
+/** Registers how a driver-side node kind runs; registering a kind twice is a `DuplicateRegistrationError`. */
 export function registerOperator(kind: string, factory: OperatorFactory): void {
-  operators.set(kind, factory);
+  registerOnce(operators, 'an operator', kind, factory);
 }
 
 export function operatorFactory(node: NodeAttributes): OperatorFactory {
@@ -51,7 +61,7 @@ export function operatorFactory(node: NodeAttributes): OperatorFactory {
 
 /** Registers how an actor-side node kind runs inside a shard program. */
 export function registerProgramLowering(kind: string, lower: (node: NodeAttributes) => ProgramOp[]): void {
-  lowerings.set(kind, lower);
+  registerOnce(lowerings, 'a shard-program lowering', kind, lower);
 }
 
 export function programOps(node: NodeAttributes): ProgramOp[] {

@@ -13,13 +13,13 @@ import { assertVerified } from '../ir/verify.js';
 import type { NodeAttributes } from '../ir/types.js';
 import type { ActorSpec } from './actor-host.js';
 import { RemoteCallError, type ActorBackend } from './backend.js';
-import { RuntimeContext, errorAt } from './context.js';
+import { RuntimeContext, errorAt, type NodeStates } from './context.js';
 import { FarmBackend } from './farm-backend.js';
 import { LocalBackend } from './local-backend.js';
 import type { MetricsContext } from './metrics.js';
 import { DONE, NOT_READY, type Operator, type PullResult } from './protocol.js';
 import { operatorFactory } from './registry.js';
-import { deriveSeed } from './rng.js';
+import { deriveSeed } from '../rng/index.js';
 import { chainEndingAt } from './shard-reader.js';
 import type { TraceRecorder } from './trace.js';
 import './operators/index.js';
@@ -41,6 +41,15 @@ export interface NodeActivity {
   readonly name: string;
   readonly kind: string;
   readonly items: number;
+}
+
+/**
+ * What a checkpoint needs from the driver: the shared counters and info, and every node's state
+ * (`ctx.state`), all plain data. Actor state (weights, optimizer state) is saved by the actors.
+ */
+export interface RuntimeState {
+  readonly metrics: { readonly counters: Record<string, number>; readonly info: Record<string, unknown> };
+  readonly nodes: NodeStates;
 }
 
 export interface StepResult<T> {
@@ -166,6 +175,17 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
   /** The shared metrics context (counters, timers, info). */
   get metrics(): MetricsContext {
     return this.rt.metrics;
+  }
+
+  /** The driver's state, for a checkpoint: metrics counters and info, and each node's `ctx.state`. */
+  saveState(): RuntimeState {
+    return { metrics: this.rt.metrics.save(), nodes: this.rt.saveNodeStates() };
+  }
+
+  /** Restores `saveState()`'s result (a plan with the same node names), before pulling on. */
+  restoreState(state: RuntimeState): void {
+    this.rt.metrics.restore(state.metrics);
+    this.rt.restoreNodeStates(state.nodes);
   }
 
   /** The backend running the actors. */

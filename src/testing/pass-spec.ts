@@ -136,7 +136,7 @@ function hasAsynchronousNode(graph: PlanGraph): boolean {
 }
 
 function dumpForReport(graph: PlanGraph): string {
-  return dumpGraph(graph, { sources: false }).trimEnd();
+  return dumpGraph(graph, { sources: false, full: true }).trimEnd();
 }
 
 function show(outputs: readonly unknown[]): string {
@@ -204,8 +204,8 @@ export function passSpec(target: PassTarget, options: PassSpecOptions = {}): Pas
           const twice = await rerun(single, once).catch((e: unknown) => {
             throw explain(e, `${label} failed on its own output`, desc, [['its output', dumpForReport(once)]]);
           });
-          const a = dumpGraph(once);
-          const b = dumpGraph(twice);
+          const a = dumpGraph(once, { full: true });
+          const b = dumpGraph(twice, { full: true });
           if (a !== b) {
             throw explain(new Error('claims to be idempotent, but running it again on its output changed the graph'), label, desc, [
               ['after one run', dumpForReport(once)],
@@ -223,7 +223,7 @@ export function passSpec(target: PassTarget, options: PassSpecOptions = {}): Pas
     const exact = isOrdered(desc) || !hasAsynchronousNode(graph);
     stats.runs++;
     if (exact) stats.exact++;
-    if (dumpGraph(opt) !== dumpGraph(graph)) stats.changed++;
+    if (dumpGraph(opt, { full: true }) !== dumpGraph(graph, { full: true })) stats.changed++;
     const count = expected(desc).count;
     for (const backend of backends) {
       const run = (g: PlanGraph): Promise<unknown[]> => runGraph(g, { backend, seed, count, endless: desc.queue !== undefined, timeoutMs: options.runTimeoutMs });

@@ -171,12 +171,14 @@ describe('plans', () => {
       const dump = dumpGraph(plan.graph, { root: ROOT });
       for (const kind of c.kinds) assert.ok(dump.includes(`= rlflow/${kind}@1(`) || dump.includes(`= rlflow/${kind}@1()`), `${label}: a ${kind} node`);
       for (const method of c.methods) assert.ok(dump.includes(method), `${label}: ${method}`);
-      const nodes = dump.split('\n').filter((l) => /^n\d+ /.test(l));
-      assert.ok(nodes.length >= 8);
+      const nodes = dump.split('\n').filter((l) => /^\s*n\d+ /.test(l));
+      assert.ok(nodes.length >= 8, `${nodes.length} nodes`);
+      // Data-only: no closure anywhere in a built-in algorithm's plan.
+      assert.doesNotMatch(dump, /closure\(/, 'every driver stage is a stage reference with plain-data args');
       for (const line of nodes) assert.match(line, new RegExp(`# src/algorithms/${c.name}\\.ts:\\d+:\\d+$`), 'the node points at the plan line, not at library code');
       // The groups: rollout workers with envs, and a learner (one worker without envs).
-      assert.match(dump, /group learner = src\/rl\/rollout-worker\.ts#RolloutWorker x1 .*"numEnvs":0/);
-      assert.match(dump, /group workers = src\/rl\/rollout-worker\.ts#RolloutWorker x2 .*"numEnvs":1/);
+      assert.match(dump, /group learner = src\/rl\/rollout-worker\.ts#RolloutWorker x1 .*\n( {2}args.*\n)* {2}args\[0\]\.numEnvs = 0\n/);
+      assert.match(dump, /group workers = src\/rl\/rollout-worker\.ts#RolloutWorker x2 .*\n( {2}args.*\n)* {2}args\[0\]\.numEnvs = 1\n/);
     });
   }
 
@@ -188,11 +190,11 @@ describe('plans', () => {
 
   test('the worker config carries the algorithm settings (PG: no critic, no GAE)', async () => {
     const dump = dumpGraph((await compile(pg.plan(pg.config(SMALL)), { name: 'pg' })).graph);
-    assert.match(dump, /"useCritic":false/);
-    assert.match(dump, /"useGae":false/);
-    assert.match(dump, /"loss":\{"kind":"pg"\}/);
+    assert.match(dump, /args\[0\]\.useCritic = false/);
+    assert.match(dump, /args\[0\]\.useGae = false/);
+    assert.match(dump, /args\[0\]\.policy\.loss = \{"kind":"pg"\}/);
     const ppoDump = dumpGraph((await compile(ppo.plan(ppo.config({ ...SMALL, clipParam: 0.2 })), { name: 'ppo' })).graph);
-    assert.match(ppoDump, /"loss":\{"clipParam":0\.2,"entropyCoeff":0,"kind":"ppo","klCoeff":0\.2,"klTarget":0\.01,"vfClipParam":10,"vfLossCoeff":1\}/);
+    assert.match(ppoDump, /args\[0\]\.policy\.loss = \{"clipParam":0\.2,"entropyCoeff":0,"kind":"ppo","klCoeff":0\.2,"klTarget":0\.01,"vfClipParam":10,"vfLossCoeff":1\}/);
   });
 
   for (const [name, fn, rllib] of [

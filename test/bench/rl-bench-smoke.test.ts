@@ -10,7 +10,7 @@ import { main as sampling } from '../../bench/sampling.js';
 import { main as ppoIteration } from '../../bench/ppo-iteration.js';
 import { DummySampler, JsMlp } from '../../bench/fixtures-rl.js';
 import { assertPositive, tableRows } from './smoke-helpers.js';
-import { createRng } from '../../src/runtime/rng.js';
+import { createRng } from '../../src/rng/index.js';
 
 
 

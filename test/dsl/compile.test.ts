@@ -804,6 +804,35 @@ describe('names are unique and hierarchical', () => {
     const graph = await graphOf(fromItems([1]));
     assert.equal(graph.getNodeAttribute('n0', 'name'), 'fromItems');
   });
+
+  test('stream.apply(name, fn) opens a composite scope: hierarchical names, the scope in the IR, grouped dump lines', async () => {
+    const w = actors(Counter, { name: 'w' });
+    const sampled = fromActors(w).apply('sample', (p) => p.forEach(double).gatherSync());
+    const out = sampled.apply('post', (s) => s.apply('twice', (t) => t.forEach(inc).forEach(inc))).forEach(inc, { name: 'last' });
+    const graph = await graphOf(out);
+    assert.deepEqual(graph.mapNodes((_id, n) => [n.name, n.scope ?? []]), [
+      ['w/fromActors', []],
+      ['sample/w/forEach(double)', ['sample']],
+      ['sample/gatherSync', ['sample']],
+      ['post/twice/forEach(inc)', ['post', 'twice']],
+      ['post/twice/forEach(inc)#2', ['post', 'twice']],
+      ['last', []],
+    ]);
+    const dump = dumpGraph(graph, { sources: false }).split('\n').slice(3, 12);
+    assert.deepEqual(dump.map((l) => l.replace(/ = .*/, '')), [
+      'n0 "w/fromActors"',
+      'scope sample',
+      '  n1 "sample/w/forEach(double)"',
+      '  n2 "sample/gatherSync"',
+      'scope post',
+      '  scope post/twice',
+      '    n3 "post/twice/forEach(inc)"',
+      '    n4 "post/twice/forEach(inc)#2"',
+      'n5 "last"',
+    ]);
+    // The transform's value is returned as is (a composite may return anything, e.g. several streams).
+    assert.equal(fromItems([1]).apply('x', () => 7), 7);
+  });
 });
 
 // ---- errors -----------------------------------------------------------------------------------------

@@ -14,9 +14,11 @@ describe('custom pass example', () => {
     const { graph, report, results } = await main({ log: (l) => lines.push(l), iterations: 2 });
     const call = graph.filterNodes((_id, a) => a.kind === K.callActor.kind && a.params['method'] === 'learnOnBatch');
     assert.equal(call.length, 1);
-    const before = graph.getNodeAttributes(inputEdges(graph, call[0]!)[0]!.from);
+    // trainOneStep stamps each batch before the call: the inserted stage comes before the composite.
+    const stampNode = inputEdges(graph, call[0]!)[0]!.from;
+    const before = graph.getNodeAttributes(inputEdges(graph, stampNode)[0]!.from);
     assert.equal(before.kind, K.forEach.kind);
-    assert.equal(before.stage?.type === 'closure' ? before.stage.name : undefined, 'standardizeFields');
+    assert.deepEqual(before.stage?.type === 'ref' ? [before.stage.ref.name, before.stage.args] : undefined, ['standardizeFields', [['advantages']]]);
     assert.ok(before.source, 'the inserted node points at the plan line of the learner call');
 
     const mine = report.passes.find((p) => p.pass === 'standardize-advantages')!;

@@ -38,7 +38,8 @@ const CLEAN: Record<string, string> = {
   'optimizer/pass.ts': "import { type Node } from '../ir/types.js';\nexport const id = (n: Node): Node => n;\n",
   'runtime/run.ts':
     "import type { Node } from '../ir/index.js';\nexport async function run(n: Node) {\n  const m = await import('../ir/types.js');\n  return [n, m];\n}\n",
-  'rl/ops.ts': "import { run } from '../runtime/run.js';\nimport { make } from '../dsl/builder.js';\nexport const go = () => run(make());\n",
+  'rng/index.ts': 'export const createRng = (seed: number) => () => seed;\n',
+  'rl/ops.ts': "import { createRng } from '../rng/index.js';\nimport { make } from '../dsl/builder.js';\nexport const go = () => [createRng(1), make()];\n",
   'algorithms/ppo.ts': "import { go } from '../rl/ops.js';\nimport { id } from '../optimizer/pass.js';\nexport { go, id };\n",
   'cli/main.ts': "import { go } from '../algorithms/ppo.js';\nimport { readFileSync } from 'node:fs';\nexport { go, readFileSync };\n",
   'index.ts': "export * from './ir/index.js';\nexport * from './dsl/builder.js';\n",
@@ -53,8 +54,14 @@ describe('scripts/check-layers.mjs', () => {
     const r = check(makeTree(CLEAN));
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
-    // 9 files; imports: ir/index 2, dsl 1, optimizer 1, runtime 2, rl 2, algorithms 2, cli 1, index 2.
-    assert.equal(r.stdout.trim(), 'layers ok: 9 files, 13 imports');
+    // 10 files; imports: ir/index 2, dsl 1, optimizer 1, runtime 2, rl 2, algorithms 2, cli 1, index 2.
+    assert.equal(r.stdout.trim(), 'layers ok: 10 files, 13 imports');
+  });
+
+  it('the RL layer may not import the runtime (the seeded RNG is a leaf module, rng/)', () => {
+    const r = check(makeTree({ ...CLEAN, 'rl/ops.ts': "import { run } from '../runtime/run.js';\nexport const go = run;\n" }));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^src\/rl\/ops\.ts:1: layer violation: rl may not import runtime/m);
   });
 
   it('resolves ./dir/index.js and a bare ./dir to index.ts', () => {

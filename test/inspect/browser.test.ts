@@ -114,6 +114,17 @@ describe('rlflow inspect --format html in a browser', { skip }, () => {
     assert.ok(statSync(shot).size > 10_000);
     if (process.env.RLFLOW_UPDATE_DOCS_IMAGES === '1') copyFileSync(shot, path.join(ROOT, 'docs', 'images', 'inspect-ppo.png'));
 
+    // Composite scopes are dashed boxes; a click on one's title collapses it into one node, and back.
+    const inTrainStep = json.optimized.nodes.filter((n) => n.scope?.[0] === 'trainOneStep').map((n) => n.id);
+    assert.ok(inTrainStep.length >= 3);
+    const box = page.locator('#graph .scope[data-scope="trainOneStep"]');
+    await box.waitFor();
+    await box.locator('text').click();
+    await page.locator('#graph [data-scope-collapsed="trainOneStep"]').waitFor();
+    assert.deepEqual(await drawnNodeIds(page), ids(json.optimized).filter((id) => !inTrainStep.includes(id)));
+    await page.locator('#graph [data-scope-collapsed="trainOneStep"]').click();
+    assert.deepEqual(await drawnNodeIds(page), ids(json.optimized));
+
     await page.locator('#view-original').click();
     assert.equal(await page.getAttribute('body', 'data-view'), 'original');
     assert.equal(await page.getAttribute('#view-original', 'aria-pressed'), 'true');

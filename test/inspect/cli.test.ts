@@ -27,12 +27,22 @@ describe('rlflow inspect', () => {
   test('text (default): the optimized plan dump; --explain adds each pass with its diff', async () => {
     const text = await run(['ppo', ...FAST]);
     assert.match(text, /^plan "ppo-CartPole-v1" schema=1\ngroup learner = /);
-    assert.match(text, /^n\d+ "callActor\(learner\.learnOnBatch\)" = rlflow\/call-actor@1/m);
+    // PPO's composites are scopes, and its hyperparameters show as the params of its stages.
+    assert.match(text, /^scope trainOneStep\n( {2}.*\n)* {2}n\d+ "trainOneStep\/callActor\(learner\.learnOnBatch\)" = rlflow\/call-actor@1.*#learnOnBatchArgs\[\{"numSgdIter":\d+,"sgdMinibatchSize":\d+\}\]/m);
+    assert.match(text, /"combine\(concatBatches\)" = .*\[\{"countStepsBy":"env_steps","minBatchSize":\d+\}\]/);
+    assert.match(text, /^scope updateKL$/m);
+    assert.match(text, /^scope standardMetricsReporting\n( {2}.*\n)* {2}n\d+ .*collectMetrics\[\{"metricsSmoothingEpisodes":\d+,"workers":"workers"\}\]/m);
+    assert.match(text, /^ {2}args\[0\]\.policy\.loss = \{.*"klTarget":0\.01/m);
+    assert.doesNotMatch(text, /closure\(/);
+    assert.ok(text.split('\n').every((l) => l.length <= 400), 'no overlong lines (they were up to 900 characters)');
     assert.doesNotMatch(text, /optimizer pipeline/);
     const explained = await run([PLAN_FILE, ...FAST, '--explain']);
     assert.match(explained, /optimizer pipeline: cleanup → fuse/);
     assert.match(explained, /== fuse: 6 node\(s\) changed/);
     assert.match(explained, /^ {3}\+ n\d+ "fused\(/m);
+    // Matched by id: the diff lists only the nodes the pass changed, no unchanged context.
+    const fuseDiff = explained.slice(explained.indexOf('== fuse')).split('\n== ')[0]!.split('\n').filter((l) => /^ {3}[-+] /.test(l));
+    assert.ok(fuseDiff.every((l) => /^ {3}[-+] (n\d+ |outputs)/.test(l)), fuseDiff.join('\n'));
   });
 
   test('dot for ppo: a cluster per actor group, driver stages, typed edges', async () => {

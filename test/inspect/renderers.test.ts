@@ -52,6 +52,23 @@ describe('inspect renderers', () => {
     assert.equal(view.edges.find((e) => e.from === fused.id)!.type, 'number');
   });
 
+  test('composite scopes: a dashed DOT cluster and a Mermaid subgraph per scope, nested inside the group or driver box', async () => {
+    const counters = actors(Counter, { count: 2, args: [0, 4], name: 'counters' });
+    const out = fromActors(counters)
+      .apply('sample', (p) => p.forEach(double).gatherSync())
+      .apply('post', (s) => s.apply('inner', (t) => t.filter(isEven)));
+    const plan = await compile(out, { name: 'scoped' });
+    const view = graphView(plan.graph);
+    assert.deepEqual(view.nodes.map((n) => n.scope ?? []), [[], ['sample'], ['sample'], ['post', 'inner']]);
+    const dot = renderDot(view);
+    assert.match(dot, /subgraph "cluster_scope_counters_sample" \{\n\s+label="sample";[^}]*"n1" \[/);
+    assert.match(dot, /subgraph "cluster_scope_driver_sample" \{\n\s+label="sample";[^}]*"n2" \[/);
+    assert.match(dot, /subgraph "cluster_scope_driver_post" \{\n\s+label="post";[^]*subgraph "cluster_scope_driver_post\/inner" \{\n\s+label="post\/inner";\n[^}]*"n3" \[/);
+    const mermaid = renderMermaid(view);
+    assert.match(mermaid, /subgraph \w+\["sample"\]\n\s+n1\[/);
+    assert.match(mermaid, /subgraph \w+\["post"\]\n\s+subgraph \w+\["post\/inner"\]\n\s+n3\[/);
+  });
+
   test('text is the stable dump of the optimized graph', async () => {
     const input = await samplePlan();
     assert.equal(renderText(input), dumpGraph(input.optimized));

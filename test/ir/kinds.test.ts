@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UnknownKindError } from '../../src/ir/errors.js';
+import { DuplicateRegistrationError, UnknownKindError } from '../../src/ir/errors.js';
 import { ELEMENT_KINDS, getKind, hasKind, K, outputPorts, registerKind, registeredKinds, type KindSpec } from '../../src/ir/kinds.js';
 
 function spec(kind: string, extra: Partial<KindSpec> = {}): KindSpec {
@@ -39,23 +39,15 @@ describe('registerKind', () => {
     }
   });
 
-  test('re-registering the same spec object is a no-op', () => {
-    const s = spec('test-kinds/same@1');
-    registerKind(s);
-    assert.equal(registerKind(s), s);
-    assert.equal(getKind(s.kind), s);
-    assert.equal(registerKind(K.batch), K.batch);
-  });
-
-  test('re-registering a kind string with a different spec is an error with a hint to bump the version', () => {
+  test('registering a kind twice is a DuplicateRegistrationError with a hint to bump the version, even with the same spec', () => {
     const first = spec('test-kinds/changed@1');
     registerKind(first);
-    for (const second of [spec('test-kinds/changed@1'), spec('test-kinds/changed@1', { inputs: { min: 0, max: 0 } })]) {
+    for (const second of [first, K.batch, spec('test-kinds/changed@1'), spec('test-kinds/changed@1', { inputs: { min: 0, max: 0 } })]) {
       assert.throws(
         () => registerKind(second),
         (e: unknown) => {
-          assert.ok(e instanceof UnknownKindError);
-          assert.match(e.message, /node kind 'test-kinds\/changed@1' is already registered/);
+          assert.ok(e instanceof DuplicateRegistrationError);
+          assert.match(e.message, /node kind '(test-kinds\/changed|rlflow\/batch)@1' is already registered/);
           assert.match(e.hint ?? '', /@2/);
           return true;
         },
@@ -65,7 +57,7 @@ describe('registerKind', () => {
     // A new version is a new kind.
     const v2 = registerKind(spec('test-kinds/changed@2', { inputs: { min: 0, max: 0 } }));
     assert.equal(getKind('test-kinds/changed@2'), v2);
-    assert.throws(() => registerKind({ ...K.batch }), UnknownKindError);
+    assert.throws(() => registerKind({ ...K.batch }), DuplicateRegistrationError);
   });
 });
 
@@ -135,5 +127,21 @@ describe('registry queries', () => {
       [...ELEMENT_KINDS].sort(),
       [K.batch, K.combine, K.filter, K.flatten, K.forEach, K.transform].map((s) => s.kind).sort(),
     );
+  });
+});
+
+describe('runtime registries', () => {
+  test('registering an operator or a lowering for a kind twice is a DuplicateRegistrationError', async () => {
+    const { registerOperator, registerProgramLowering } = await import('../../src/runtime/index.js');
+    assert.throws(() => registerOperator(K.batch.kind, () => ({ pull: async () => 'done' as never })), (e: unknown) => e instanceof DuplicateRegistrationError && /already has an operator for node kind 'rlflow\/batch@1'/.test(e.message));
+    assert.throws(() => registerProgramLowering(K.forEach.kind, () => []), (e: unknown) => e instanceof DuplicateRegistrationError && /shard-program lowering/.test(e.message));
+  });
+
+  test('params are checked by the kind’s zod schema, naming the key and the bad value', async () => {
+    const { checkKindParams } = await import('../../src/ir/kinds.js');
+    assert.equal(checkKindParams(K.callActor, { group: 'g', method: 'm', wait: true }, 1), undefined);
+    assert.match(checkKindParams(K.callActor, { group: 'g', method: 'm', wait: 'yes' }, 1) ?? '', /^wait: .*got "yes"$/);
+    assert.match(checkKindParams(K.enqueue, {}, 1) ?? '', /^queue: .*got undefined$/);
+    assert.equal(checkKindParams(K.gatherAsync, { inFlight: 2, extra: 'passes may annotate nodes' }, 1), undefined);
   });
 });

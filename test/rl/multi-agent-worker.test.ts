@@ -14,7 +14,7 @@ import { MultiAgentRolloutWorker, type MultiAgentRolloutWorkerImpl } from '../..
 import { policyMapping } from '../../src/rl/policy-mapping.js';
 import { createActorCriticPolicy } from '../../src/rl/policy/index.js';
 import type { PolicyConfig } from '../../src/rl/policy/types.js';
-import { createRng, deriveSeed } from '../../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../../src/rng/index.js';
 import { relay } from '../fixtures/multi-agent-envs.js';
 
 const MAPPINGS = new URL('../fixtures/multi-agent-envs.ts', import.meta.url).href;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { compile } from '../../src/dsl/compile.js';
 import type { Stream } from '../../src/dsl/stream.js';
-import type { StageContext } from '../../src/ir/contract.js';
+import type { StageContext, StageDef } from '../../src/ir/contract.js';
+import type { BoundStage } from '../../src/dsl/define.js';
 import { PlanError, RlflowError } from '../../src/ir/errors.js';
 import { createMultiAgentBatch, createSampleBatch, type MultiAgentBatch, type SampleBatch } from '../../src/rl/data/index.js';
 import {
@@ -31,6 +32,11 @@ import type { GradientsResult } from '../../src/rl/worker-api.js';
 import { MetricsContext } from '../../src/runtime/metrics.js';
 import { run, type BackendName, type Runtime } from '../../src/runtime/runtime.js';
 import { FAKE, fakeWorkers, rowCount, type FakeEvent } from '../fixtures/fake-workers.js';
+
+/** The function a data-only stage runs (what the runtime builds from its definition and arguments). */
+function fnOf<F>(stage: BoundStage<F> | StageDef<F, []>): F {
+  return 'def' in stage ? (stage.def.make as (...a: unknown[]) => F)(...stage.args) : stage.make();
+}
 
 /** A driver stage context with real metrics, for calling stage functions directly. */
 function stageContext(metrics = new MetricsContext()): StageContext {
@@ -60,7 +66,7 @@ const ints = (c: ArrayLike<number> | undefined): number[] => Array.from(c ?? [])
 describe('concatBatches', () => {
   test('buffers until the minimum size, then emits the concatenation (overshoot allowed)', () => {
     const ctx = stageContext();
-    const concat = concatBatches(10);
+    const concat = fnOf(concatBatches(10));
     assert.deepEqual(concat(batchOf(4, 0), ctx), []);
     assert.deepEqual(concat(batchOf(4, 4), ctx), []);
     const [out] = concat(batchOf(4, 8), ctx);
@@ -73,7 +79,7 @@ describe('concatBatches', () => {
 
   test('a batch at least the minimum size passes at once; empty batches are ignored', () => {
     const ctx = stageContext();
-    const concat = concatBatches(5);
+    const concat = fnOf(concatBatches(5));
     assert.equal(concat(batchOf(7), ctx)[0]!.count, 7);
     assert.deepEqual(concat(createSampleBatch({}), ctx), []);
     assert.deepEqual(concat(batchOf(0), ctx), []);
@@ -84,7 +90,7 @@ describe('concatBatches', () => {
   test("the 'sample' timer gets one sample per emitted batch, with its steps as units", () => {
     const metrics = new MetricsContext();
     const ctx = stageContext(metrics);
-    const concat = concatBatches(8);
+    const concat = fnOf(concatBatches(8));
     concat(batchOf(4), ctx);
     assert.equal(metrics.timers.get('sample'), undefined, 'nothing timed before an emission');
     concat(batchOf(4), ctx);
@@ -97,9 +103,9 @@ describe('concatBatches', () => {
   test('counts agent steps of multi-agent batches when asked to', () => {
     const ctx = stageContext();
     const mab = (rows: number): MultiAgentBatch => createMultiAgentBatch({ a: batchOf(rows), b: batchOf(rows) }, rows);
-    const byEnv = concatBatches(6);
+    const byEnv = fnOf(concatBatches(6));
     assert.deepEqual(byEnv(mab(4), ctx), [], '4 env steps < 6');
-    const byAgent = concatBatches(6, { countStepsBy: 'agent_steps' });
+    const byAgent = fnOf(concatBatches(6, { countStepsBy: 'agent_steps' }));
     const [out] = byAgent(mab(4), ctx);
     assert.equal(out!.count, 4, '8 agent steps ≥ 6; count stays env steps');
   });
@@ -113,25 +119,25 @@ describe('concatBatches', () => {
 describe('selectExperiences and standardizeFields', () => {
   test('selectExperiences keeps the listed policies of a MultiAgentBatch; a SampleBatch passes unchanged', () => {
     const mab = createMultiAgentBatch({ p1: batchOf(2), p2: batchOf(3), p3: batchOf(1) }, 3);
-    const kept = selectExperiences(['p1', 'p3'])(mab) as MultiAgentBatch;
+    const kept = fnOf(selectExperiences(['p1', 'p3']))(mab) as MultiAgentBatch;
     assert.deepEqual(Object.keys(kept.policyBatches).sort(), ['p1', 'p3']);
     assert.equal(kept.count, 3, 'env steps unchanged');
     const sb = batchOf(2);
-    assert.equal(selectExperiences(['p1'])(sb), sb);
+    assert.equal(fnOf(selectExperiences(['p1']))(sb), sb);
   });
 
   test('standardizeFields: (x − mean) / std, other columns untouched, input not mutated', () => {
     const adv = Float32Array.of(1, 2, 3, 4);
     const other = Float32Array.of(5, 6, 7, 8);
     const batch = createSampleBatch({ advantages: adv, other });
-    const out = standardizeFields(['advantages'])(batch) as SampleBatch;
+    const out = fnOf(standardizeFields(['advantages']))(batch) as SampleBatch;
     const std = Math.sqrt(1.25); // population std of 1..4
     const expected = [1, 2, 3, 4].map((x) => (x - 2.5) / std);
     ints(out.columns['advantages']).forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `${v} ≈ ${expected[i]}`));
     assert.deepEqual(ints(out.columns['other']), [5, 6, 7, 8]);
     assert.deepEqual(ints(adv), [1, 2, 3, 4], 'the input batch is not mutated');
     // A constant column divides by max(1e-4, 0): zeros, not NaN.
-    const flat = standardizeFields(['advantages'])(createSampleBatch({ advantages: Float32Array.of(3, 3) })) as SampleBatch;
+    const flat = fnOf(standardizeFields(['advantages']))(createSampleBatch({ advantages: Float32Array.of(3, 3) })) as SampleBatch;
     assert.deepEqual(ints(flat.columns['advantages']), [0, 0]);
   });
 });
@@ -140,19 +146,19 @@ describe('averageGradients', () => {
   const result = (grads: number[][], count: number, loss: number): GradientsResult => ({ grads: grads.map((g) => Float32Array.from(g)), stats: { loss }, count });
 
   test('is a true element-wise average (RLlib sums); counts are summed, stats averaged', () => {
-    const avg = averageGradients([result([[1, 2], [3]], 10, 1), result([[3, 6], [5]], 30, 3), result([[2, 1], [-2]], 20, 5)]);
+    const avg = fnOf(averageGradients)([result([[1, 2], [3]], 10, 1), result([[3, 6], [5]], 30, 3), result([[2, 1], [-2]], 20, 5)]);
     assert.deepEqual(avg.grads.map((g) => Array.from(g)), [[2, 3], [2]]);
     assert.notDeepEqual(avg.grads.map((g) => Array.from(g)), [[6, 9], [6]], 'not the sum (RLlib AverageGradients)');
     assert.equal(avg.count, 60);
     assert.equal(avg.stats['loss'], 3);
-    const single = averageGradients([result([[1, 2]], 4, 1)]);
+    const single = fnOf(averageGradients)([result([[1, 2]], 4, 1)]);
     assert.deepEqual(single.grads.map((g) => Array.from(g)), [[1, 2]]);
   });
 
   test('rejects an empty list and mismatched shapes', () => {
-    assert.throws(() => averageGradients([]), PlanError);
-    assert.throws(() => averageGradients([result([[1, 2]], 1, 0), result([[1]], 1, 0)]), /mismatched shapes/);
-    assert.throws(() => averageGradients([result([[1], [2]], 1, 0), result([[1]], 1, 0)]), /mismatched shapes/);
+    assert.throws(() => fnOf(averageGradients)([]), PlanError);
+    assert.throws(() => fnOf(averageGradients)([result([[1, 2]], 1, 0), result([[1]], 1, 0)]), /mismatched shapes/);
+    assert.throws(() => fnOf(averageGradients)([result([[1], [2]], 1, 0), result([[1]], 1, 0)]), /mismatched shapes/);
   });
 });
 

@@ -14,7 +14,7 @@ import { SB, type SampleBatch } from '../../src/rl/data/index.js';
 import type { PolicyConfig } from '../../src/rl/policy/types.js';
 import { RolloutWorker } from '../../src/rl/rollout-worker.js';
 import type { RolloutWorkerConfig } from '../../src/rl/worker-api.js';
-import { createRng, deriveSeed } from '../../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../../src/rng/index.js';
 
 function context(vectorBatch: number | undefined, rootSeed = 11): ActorContext {
   const seed = deriveSeed(rootSeed, 'workers', 0);

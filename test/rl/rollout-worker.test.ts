@@ -15,7 +15,7 @@ import { createActorCriticPolicy } from '../../src/rl/policy/index.js';
 import type { LossConfig, PolicyConfig } from '../../src/rl/policy/types.js';
 import { RolloutWorker, type RolloutWorkerImpl } from '../../src/rl/rollout-worker.js';
 import type { RolloutWorkerConfig } from '../../src/rl/worker-api.js';
-import { createRng, deriveSeed } from '../../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../../src/rng/index.js';
 
 const ENV = 'RlflowTestTicker-v0';
 const LIMIT = 3;

@@ -8,7 +8,7 @@
 import { contains, sample } from './spaces.js';
 import { ALL_AGENTS, type AgentId, type MultiAgentEnv } from './multi-agent.js';
 import type { Action } from './types.js';
-import { createRng } from '../../runtime/rng.js';
+import { createRng } from '../../rng/index.js';
 
 /** The environment breaks the multi-agent contract; `problems` lists each violation found. */
 export class EnvCheckError extends Error {

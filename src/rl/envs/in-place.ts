@@ -5,7 +5,7 @@
  * `Env` (only `reset`/`step`) to the fast-path interface, and `TimeLimit` adds Gymnasium's
  * `max_episode_steps` truncation to any environment. `readEnvConfig` validates `makeEnv` configs.
  */
-import { createRng } from '../../runtime/rng.js';
+import { createRng } from '../../rng/index.js';
 import { actionDim, boxSize, contains } from './spaces.js';
 import { STEP_TERMINATED, STEP_TRUNCATED } from './types.js';
 import type { Action, BoxSpace, Env, InPlaceEnv, ResetResult, Space, StepResult } from './types.js';

@@ -10,7 +10,7 @@
  *
  * Both run a fixed number of rounds and then truncate (there is no terminal state).
  */
-import { createRng } from '../../runtime/rng.js';
+import { createRng } from '../../rng/index.js';
 import { readEnvConfig } from './in-place.js';
 import { ALL_AGENTS, MultiAgentEnvError, type AgentDict, type AgentId, type MultiAgentEnv, type MultiAgentResetResult, type MultiAgentStepResult } from './multi-agent.js';
 import { box, discrete } from './spaces.js';

@@ -5,7 +5,7 @@
  * allocated per step. Copy i is seeded with `deriveSeed(seed, 'env', i)`, so one seed fixes every
  * copy's episodes and copies never share a random stream.
  */
-import { deriveSeed } from '../../runtime/rng.js';
+import { deriveSeed } from '../../rng/index.js';
 import { asInPlaceEnv } from './in-place.js';
 import { makeEnv } from './registry.js';
 import { actionDim } from './spaces.js';

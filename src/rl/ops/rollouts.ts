@@ -5,19 +5,15 @@
 import { actorStage } from '../../dsl/define.js';
 import { fromActors, type ParStream } from '../../dsl/par-stream.js';
 import type { Stream } from '../../dsl/stream.js';
-import type { ActorStageContext, MetricsView, StageContext } from '../../ir/contract.js';
+import type { ActorStageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
-import { agentSteps, concatSamples } from '../data/index.js';
-import type { AnyBatch, SampleBatch } from '../data/sample-batch.js';
+import type { SampleBatch } from '../data/sample-batch.js';
 import type { GradientsResult, RolloutWorkerApi, WorkerGroup } from '../worker-api.js';
-import { AGENT_STEPS_SAMPLED, GRAD_WAIT_TIMER, LEARNER_INFO, DEFAULT_POLICY, STEPS_SAMPLED } from './internal.js';
+import { concatAndCount, countSampledSteps, recordGradients } from './stages/rollouts.js';
+
+export { countSampledSteps };
 
 export type RolloutMode = 'bulkSync' | 'async';
-
-function countSampled(metrics: MetricsView, batch: AnyBatch): void {
-  metrics.inc(STEPS_SAMPLED, batch.count);
-  metrics.inc(AGENT_STEPS_SAMPLED, agentSteps(batch));
-}
 
 /**
  * Experience from the rollout workers.
@@ -33,31 +29,12 @@ export function parallelRollouts(workers: WorkerGroup, options: { readonly mode:
   const source = fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>;
   if (options.mode === 'raw') return source;
   if (options.mode === 'bulkSync') {
-    return source.batchAcrossShards().forEach(
-      function concatAndCount(batches: SampleBatch[], ctx) {
-        const batch = concatSamples(batches);
-        countSampled(ctx.metrics, batch);
-        return batch;
-      },
-      { out: 'SampleBatch' },
-    );
+    return source.apply('parallelRollouts', (s) => s.batchAcrossShards().forEach(concatAndCount));
   }
   if (options.mode === 'async') {
-    return source.gatherAsync({ inFlight: options.inFlight ?? 1 }).forEach(
-      function countSteps(batch: SampleBatch, ctx) {
-        countSampled(ctx.metrics, batch);
-        return batch;
-      },
-      { out: 'SampleBatch' },
-    );
+    return source.apply('parallelRollouts', (s) => s.gatherAsync({ inFlight: options.inFlight ?? 1 }).forEach(countSampledSteps, { out: 'SampleBatch' }));
   }
   throw new PlanError(`parallelRollouts mode must be 'bulkSync', 'async' or 'raw', got '${String(options.mode)}'`);
-}
-
-/** Counts the env and agent steps of each batch in the shared metrics (for `raw` rollouts, once gathered). */
-export function countSampledSteps<B extends AnyBatch>(batch: B, ctx: StageContext): B {
-  countSampled(ctx.metrics, batch);
-  return batch;
 }
 
 /** Actor-side: compute gradients on the worker's own sample (A3C). */
@@ -74,19 +51,7 @@ export const computeGradientsOnWorker = actorStage(
  * arrive in completion order, each tagged with its worker (for a reply to that worker only).
  */
 export function asyncGradients(workers: WorkerGroup): Stream<GradientsResult> {
-  let fetchStart = performance.now();
-  return (fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>)
-    .forEach(computeGradientsOnWorker)
-    .gatherAsync()
-    .forEach(
-      function recordGradients(result: GradientsResult, ctx) {
-        const now = performance.now();
-        ctx.metrics.timer(GRAD_WAIT_TIMER).push(now - fetchStart);
-        fetchStart = now;
-        ctx.metrics.inc(STEPS_SAMPLED, result.count);
-        ctx.metrics.info[LEARNER_INFO] = { [DEFAULT_POLICY]: { learner_stats: result.stats } };
-        return result;
-      },
-      { out: 'GradientsResult' },
-    );
+  return (fromActors(workers) as unknown as ParStream<SampleBatch, RolloutWorkerApi>).apply('asyncGradients', (s) =>
+    s.forEach(computeGradientsOnWorker).gatherAsync().forEach(recordGradients),
+  );
 }

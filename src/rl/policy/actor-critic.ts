@@ -21,7 +21,7 @@
  *          r = exp(log π − log π_old), V_clip = V_old + clip(V − V_old, ±ε_vf)   (RLlib PPOTorchPolicy)
  */
 import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
-import { deriveSeed } from '../../runtime/rng.js';
+import { deriveSeed } from '../../rng/index.js';
 import { SB, type Column, type SampleBatch } from '../data/sample-batch.js';
 import type { Space } from '../envs/types.js';
 import { Categorical, DiagGaussian, type ActionDistribution } from './distributions.js';

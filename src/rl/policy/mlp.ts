@@ -23,7 +23,7 @@
  * The normal draws come from an explicit seed, so the same seed gives the same weights in every process.
  */
 import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
-import { createRng } from '../../runtime/rng.js';
+import { createRng } from '../../rng/index.js';
 import type { Tf } from './tf-backend.js';
 
 export type Activation = 'tanh' | 'relu' | 'linear';

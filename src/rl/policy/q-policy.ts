@@ -17,7 +17,7 @@
  * flat vector (flat-adam.ts).
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { deriveSeed } from '../../runtime/rng.js';
+import { deriveSeed } from '../../rng/index.js';
 import { SB, type Column, type SampleBatch } from '../data/sample-batch.js';
 import type { Space } from '../envs/types.js';
 import { DISCOUNTS, nStepTransitions } from '../replay/n-step.js';

@@ -78,10 +78,11 @@ registerOperator(K.callActor.kind, (args) => {
   const targets = args.rt.actors(String(args.node.params['group']));
   let next = 0;
   const keepSource = args.node.params['keepSource'] === true;
+  const withInput = args.node.params['withInput'] === true;
   return callOperator(args, async (item, callArgs) => {
     const actor = targets[next++ % targets.length]!;
-    const value = await args.rt.call(args.node, actor, String(args.node.params['method']), callArgs);
-    return { value, source: keepSource ? item.source : actor };
+    const reply = await args.rt.call(args.node, actor, String(args.node.params['method']), callArgs);
+    return { value: withInput ? [item.value, reply] : reply, source: keepSource ? item.source : actor };
   });
 });
 

@@ -26,7 +26,7 @@ import {
   type MultiAgentBatch,
   type SampleBatch,
 } from '../../../src/rl/data/index.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 /** Rows 0..n-1 with obs [i, 10 i] (width 2), rewards i / 2, actions i, dones i % 2. */
 function rows(n: number, offset = 0): SampleBatch {

@@ -16,7 +16,7 @@ import {
   mergeStats,
   type FilterState,
 } from '../../../src/rl/data/index.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 /** n random dim-vectors with per-dimension offsets and scales, as Float32 (what envs produce). */
 function data(seed: number, n: number, dim: number): Float32Array {

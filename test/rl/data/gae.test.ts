@@ -16,7 +16,7 @@ import {
   segmentEnds,
   type SampleBatch,
 } from '../../../src/rl/data/index.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 function approx(actual: ArrayLike<number>, expected: readonly number[], tol = 1e-5, what = 'values'): void {
   assert.equal(actual.length, expected.length, `${what}: length`);

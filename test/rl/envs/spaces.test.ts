@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { FLOAT32_MAX, actionDim, box, boxSize, contains, discrete, flatDim, sample } from '../../../src/rl/envs/index.js';
 
 describe('spaces', () => {

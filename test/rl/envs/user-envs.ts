@@ -4,7 +4,7 @@
  * way a user's env module registers itself, so `loadEnv({ id, module })` can load it in a process
  * that has not imported it yet.
  */
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { InPlaceEnvBase, box, discrete, registerEnv } from '../../../src/rl/envs/index.js';
 import type { Action, BoxSpace, DiscreteSpace, Env, ResetResult, StepResult } from '../../../src/rl/envs/index.js';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRng, deriveSeed } from '../../../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../../../src/rng/index.js';
 import { CartPoleEnv, PendulumEnv, contains, createVectorEnv, makeEnv } from '../../../src/rl/envs/index.js';
 import type { InPlaceEnv } from '../../../src/rl/envs/index.js';
 import { CorridorEnv } from './user-envs.js';

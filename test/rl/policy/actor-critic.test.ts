@@ -10,7 +10,7 @@ import { ActorCriticPolicy, createActorCriticPolicy } from '../../../src/rl/poli
 import { loadTf } from '../../../src/rl/policy/tf-backend.js';
 import { sgdEpochs } from '../../../src/rl/policy/sgd.js';
 import type { Policy } from '../../../src/rl/policy/types.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { A2C, PG, PPO, assertClose, box, config, discrete, lossBatch } from './helpers.js';
 
 const OBS_DIM = 4;

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Categorical, DiagGaussian, categoricalTf, clipActions, diagGaussianTf } from '../../../src/rl/policy/distributions.js';
 import { loadTf } from '../../../src/rl/policy/tf-backend.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { assertClose, assertNear, box } from './helpers.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);

@@ -12,7 +12,7 @@ import { Categorical, DiagGaussian } from '../../../src/rl/policy/distributions.
 import { loadTf } from '../../../src/rl/policy/tf-backend.js';
 import type { GradMode } from '../../../src/rl/policy/mlp.js';
 import type { LossConfig } from '../../../src/rl/policy/types.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { assertClose, assertNear, box, config, discrete, lossBatch } from './helpers.js';
 
 // Weights (row-major [in, out]).

@@ -18,7 +18,7 @@ import {
   type Activation,
 } from '../../../src/rl/policy/mlp.js';
 import { loadTf } from '../../../src/rl/policy/tf-backend.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 import { assertClose } from './helpers.js';
 
 describe('normc initialisation', () => {

@@ -13,7 +13,7 @@ import { SB, createSampleBatch, type SampleBatch } from '../../../src/rl/data/in
 import { createQPolicy, epsilonAt, loadTf, type QPolicy, type QPolicyConfig } from '../../../src/rl/policy/index.js';
 import { BATCH_INDEXES, DISCOUNTS, WEIGHTS } from '../../../src/rl/replay/index.js';
 import { RolloutWorker } from '../../../src/rl/rollout-worker.js';
-import { createRng, deriveSeed } from '../../../src/runtime/rng.js';
+import { createRng, deriveSeed } from '../../../src/rng/index.js';
 import { box, discrete } from './helpers.js';
 
 function qConfig(over: Partial<QPolicyConfig> = {}): QPolicyConfig {

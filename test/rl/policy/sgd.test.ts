@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createSampleBatch, type SampleBatch } from '../../../src/rl/data/index.js';
 import { averageStats, sgdEpochs } from '../../../src/rl/policy/sgd.js';
 import type { LearnerStats, Policy } from '../../../src/rl/policy/types.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 /** Records the row ids of every minibatch it learns on; stats count the calls. */
 function recorder(): { policy: Policy; seen: number[][] } {

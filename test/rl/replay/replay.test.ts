@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SB, SampleBatchError, createMultiAgentBatch, createSampleBatch, isMultiAgentBatch, type SampleBatch } from '../../../src/rl/data/index.js';
 import { BATCH_INDEXES, ColumnarRingBuffer, DISCOUNTS, MinSegmentTree, ReplayBuffer, ReplayBuffers, SumSegmentTree, WEIGHTS, nStepTransitions } from '../../../src/rl/replay/index.js';
-import { createRng } from '../../../src/runtime/rng.js';
+import { createRng } from '../../../src/rng/index.js';
 
 /** Rows `from..from+n-1`: obs = [v, −v], rewards = v, actions = v mod 3. */
 function rows(from: number, n: number): SampleBatch {

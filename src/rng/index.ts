@@ -1,7 +1,8 @@
 /**
- * Seeded randomness. Every random choice the runtime makes (fractional round-robin weights) and every
- * `random()` offered to user code comes from a stream derived from one root seed, so the local backend
- * is reproducible run after run.
+ * Seeded randomness, a leaf module every layer may use (it imports nothing). Every random choice the
+ * runtime makes (fractional round-robin weights), every `random()` offered to user code, and the RL
+ * layer's env, policy and shuffling seeds come from streams derived from one root seed, so the local
+ * backend is reproducible run after run.
  */
 
 /** 32-bit FNV-1a hash of a string. */
