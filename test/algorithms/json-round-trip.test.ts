@@ -24,6 +24,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   a2c: { ...SMALL, microbatchSize: 16 },
   a3c: SMALL,
   ppo: { ...SMALL, sgdMinibatchSize: 16, numSgdIter: 2 },
+  'ma-ppo': { ...SMALL, policies: ['p0', 'p1'], sgdMinibatchSize: 16, numSgdIter: 2 },
+  'two-trainer': { numWorkers: 2, rolloutFragmentLength: 16, ppoTrainBatchSize: 32, sgdMinibatchSize: 16, numSgdIter: 2, learningStarts: 32, replayBatchSize: 8, hidden: [8], dqnHidden: [8], minIterTimeS: 0, metricsSmoothingEpisodes: 5 },
 };
 const ITERATIONS = 3;
 

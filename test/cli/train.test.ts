@@ -189,7 +189,7 @@ describe('rlflow train', () => {
     const bad = writeJson('bad-lr.json', { lr: 'fast' });
     assert.equal(await main(['train', 'ppo', '--config', bad]), 1);
     assert.match(errors.at(-1)!, /^rlflow train: PlanError: invalid ppo config: 'lr'/);
-    assert.equal(await main(['train', 'dqn']), 2);
-    assert.match(errors.at(-1)!, /unknown algorithm 'dqn'[\s\S]*rlflow train <algo \| plan-file> --env <id>/);
+    assert.equal(await main(['train', 'nope']), 2);
+    assert.match(errors.at(-1)!, /unknown algorithm 'nope'[\s\S]*rlflow train <algo \| plan-file> --env <id>/);
   });
 });
