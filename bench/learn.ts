@@ -11,7 +11,7 @@
  * run: actor start, TF.js load and all) to the threshold, or 'not reached' with the best reward seen.
  * The process fails (non-zero exit) if any row fails. Not in CI: a full run takes many minutes.
  */
-import { algorithms, buildAlgorithmPlan, tunedExamples, type LearningTarget, type TunedExample } from '../src/algorithms/index.js';
+import { algorithms, buildAlgorithmPlan, targetReward, tunedExamples, type LearningTarget, type TunedExample } from '../src/algorithms/index.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import { run } from '../src/runtime/runtime.js';
 import { fmt, machineInfo, markdownTable, parseOptions } from './lib.js';
@@ -79,8 +79,9 @@ export async function trainToTargets(
       const seconds = (performance.now() - started) / 1000;
       targets.forEach((t, i) => {
         if (result.timesteps_total > t.timesteps || reached[i]) return;
-        if (Number.isFinite(result.episode_reward_mean)) best[i] = Math.max(best[i]!, result.episode_reward_mean);
-        if (result.episode_reward_mean >= t.reward) reached[i] = { steps: result.timesteps_total, seconds };
+        const reward = targetReward(result, t);
+        if (Number.isFinite(reward)) best[i] = Math.max(best[i]!, reward);
+        if (reward >= t.reward) reached[i] = { steps: result.timesteps_total, seconds };
       });
       if (reached.every((x) => x !== undefined) || result.timesteps_total >= budget) break;
     }
@@ -107,7 +108,7 @@ export function outcomeTable(outcomes: readonly TargetOutcome[]): string {
     outcomes.map((o) => [
       o.algorithm,
       o.env,
-      `${o.target.reward} within ${steps(o.target.timesteps)}`,
+      `${o.target.policies ? `each of ${o.target.policies.join(', ')} ` : ''}${o.target.reward} within ${steps(o.target.timesteps)}`,
       String(o.seed),
       o.steps !== undefined ? Math.round(o.steps).toLocaleString('en-US') : `not reached (best ${fmt(o.best)})`,
       o.seconds !== undefined ? `${fmt(o.seconds)} s` : '—',

@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { algorithms, tunedExamples } from '../src/algorithms/index.js';
+import { algorithms, tunedExamples, type LearningTarget } from '../src/algorithms/index.js';
 import { commonSchema } from '../src/algorithms/common.js';
 import { compile } from '../src/dsl/compile.js';
 import { dumpGraph } from '../src/ir/dump.js';
@@ -60,6 +60,8 @@ export const PAGES: readonly PageSpec[] = [
   { algorithm: 'sac', planFunction: 'sacPlan', rllib: { plan: '`dqn/dqn.py:execution_plan` (SAC runs on it)', lines: 67 } },
   { algorithm: 'ddpg', planFunction: 'ddpgPlan', rllib: { plan: '`dqn/dqn.py:execution_plan` (DDPG runs on it)', lines: 67 } },
   { algorithm: 'td3', planFunction: 'ddpgPlan', planFile: 'ddpg', rllib: { plan: '`dqn/dqn.py:execution_plan` (TD3 runs on it)', lines: 67 } },
+  { algorithm: 'ma-ppo', planFunction: 'maPpoPlan', rllib: { plan: '`ppo/ppo.py:execution_plan` (with a `multiagent` config)', lines: 30 } },
+  { algorithm: 'two-trainer', planFunction: 'twoTrainerPlan', rllib: { plan: '`examples/two_trainer_workflow.py:custom_training_workflow`', lines: 45 } },
 ];
 
 export function pagePath(algorithm: string): string {
@@ -172,8 +174,8 @@ export function tunedTable(algorithm: string): string {
   const steps = (n: number): string => n.toLocaleString('en-US');
   const rows = examples.map(({ env, example }) => {
     // `targets` (every benchmark target of the run) where the example lists several, else its stop target.
-    const all = (example as { readonly targets?: ReadonlyArray<{ reward: number; timesteps: number }> }).targets ?? [example.target];
-    const targets = all.map((t) => `${t.reward} within ${steps(t.timesteps)}`).join('; ');
+    const all: readonly LearningTarget[] = example.targets ?? [example.target];
+    const targets = all.map((t) => `${t.policies ? `each of ${t.policies.map((p) => `\`${p}\``).join(', ')}: ` : ''}${t.reward} within ${steps(t.timesteps)}`).join('; ');
     const keys = Object.entries(example.config)
       .map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``)
       .join(', ');

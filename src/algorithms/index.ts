@@ -10,7 +10,9 @@ import { a3c } from './a3c.js';
 import { appo } from './appo.js';
 import type { Algorithm } from './common.js';
 import { impala } from './impala.js';
+import { maPpo } from './ma-ppo.js';
 import { pg } from './pg.js';
+import { twoTrainer } from './two-trainer.js';
 import { ppo } from './ppo.js';
 import { apex } from './apex.js';
 import { dqn } from './dqn.js';
@@ -20,9 +22,9 @@ import { sac } from './sac.js';
 import { td3 } from './td3.js';
 
 /** Every built-in algorithm by name (`rlflow train <name>`). */
-export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo, simpleq: simpleQ, dqn, apex, sac, ddpg, td3 } as unknown as Record<string, Algorithm<never>>;
+export const algorithms: Readonly<Record<string, Algorithm<never>>> = { pg, a2c, a3c, ppo, impala, appo, simpleq: simpleQ, dqn, apex, sac, ddpg, td3, 'ma-ppo': maPpo, 'two-trainer': twoTrainer } as unknown as Record<string, Algorithm<never>>;
 
-export { pg, a2c, a3c, ppo, impala, appo };
+export { pg, a2c, a3c, ppo, impala, appo, maPpo, twoTrainer };
 export { apex, dqn, simpleQ };
 export { sac, ddpg, td3 };
 export type { Algorithm };

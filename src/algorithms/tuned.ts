@@ -5,10 +5,20 @@
  * `--config` and flags override them.
  */
 
-/** A learning target: the smoothed episode reward mean reaches `reward` within `timesteps` env steps. */
+/**
+ * A learning target: the smoothed episode reward mean reaches `reward` within `timesteps` env steps; with
+ * `policies` (multi-agent runs), each listed policy's `policy_reward_mean` must reach it instead.
+ */
 export interface LearningTarget {
   readonly reward: number;
   readonly timesteps: number;
+  readonly policies?: readonly string[];
+}
+
+/** The reward a target compares: the episode reward mean, or the lowest `policy_reward_mean` of its policies. */
+export function targetReward(result: { readonly episode_reward_mean: number; readonly policy_reward_mean?: Readonly<Record<string, number>> | undefined }, target: Pick<LearningTarget, 'policies'> | undefined): number {
+  if (!target?.policies) return result.episode_reward_mean;
+  return Math.min(...target.policies.map((id) => result.policy_reward_mean?.[id] ?? Number.NaN));
 }
 
 export interface TunedExample {
@@ -105,6 +115,38 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
     'Pendulum-v1': {
       config: { numWorkers: 1, actorHidden: [64, 64], criticHidden: [64, 64], learningStarts: 5000, randomTimesteps: 5000, timestepsPerIteration: 1000, minIterTimeS: 0 },
       target: { reward: -900, timesteps: 100_000 },
+    },
+  },
+  'ma-ppo': {
+    // RLlib's multi_agent_cartpole.py: 4 agents, 2 policies (γ 0.95 and 0.99), a random policy per agent
+    // and episode, 10 SGD epochs; target 150 (the episode reward sums the 4 agents) within 100k env steps.
+    MultiAgentCartPole: {
+      config: {
+        policies: ['p0', 'p1'],
+        policyConfigs: { p0: { gamma: 0.95 }, p1: { gamma: 0.99 } },
+        policyMapping: 'randomPerEpisode',
+        numWorkers: 2,
+        numEnvsPerWorker: 4,
+        rolloutFragmentLength: 128,
+        trainBatchSize: 1024,
+        sgdMinibatchSize: 256,
+        numSgdIter: 10,
+        lr: 1e-3,
+        lambda: 0.95,
+        hidden: [64, 64],
+        vfLossCoeff: 0.5,
+        clipParam: 0.2,
+      },
+      target: { reward: 150, timesteps: 100_000 },
+    },
+  },
+  'two-trainer': {
+    // RLlib's two_trainer_workflow.py (4 agents, fragment 50, PPO batch 200 × 10 epochs of 128), with a
+    // smaller Q network and 16 replayed rows per env step: RLlib's one 64-row replay per 50-step fragment
+    // leaves the DQN policy near random within 100k steps. Target: both policies' own returns.
+    MultiAgentCartPole: {
+      config: { dqnHidden: [64], replayBatchSize: 32, trainingIntensity: 16, targetNetworkUpdateFreq: 250, timestepsPerIteration: 1000 },
+      target: { reward: 100, timesteps: 100_000, policies: ['ppo_policy', 'dqn_policy'] },
     },
   },
   pg: {

@@ -20,6 +20,8 @@ export const RLLIB_PLAN_SIZES: Readonly<Record<string, RllibPlanSize>> = {
   a2c: { plan: 'agents/a3c/a2c.py:execution_plan', lines: 33 },
   a3c: { plan: 'agents/a3c/a3c.py:execution_plan', lines: 5 },
   ppo: { plan: 'agents/ppo/ppo.py:execution_plan', lines: 30 },
+  // Multi-agent PPO is RLlib's PPO plan run with a `multiagent` config.
+  mappo: { plan: 'agents/ppo/ppo.py:execution_plan', lines: 30 },
   impala: IMPALA,
   appo: IMPALA,
   dqn: DQN,

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { algorithms } from '../algorithms/index.js';
+import { algorithms, targetReward } from '../algorithms/index.js';
 import type { CompiledPlan } from '../dsl/compile.js';
 import { didYouMean } from '../ir/did-you-mean.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
@@ -226,11 +226,12 @@ export async function train(argv: string[], out: (line: string) => void = consol
       const result = await trainer.train();
       if (!result) break;
       last = result;
-      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
+      const reward = targetReward(result, stop);
+      if (Number.isFinite(reward)) best = Math.max(best, reward);
       progress.append(result as unknown as Record<string, unknown>);
       if (live) status('\r\x1b[2K');
       out(
-        `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s`,
+        `iter ${String(result.training_iteration).padStart(4)}  steps ${int(result.timesteps_total).padStart(9)}  reward ${fmt(result.episode_reward_mean).padStart(7)} (min ${fmt(result.episode_reward_min)}, max ${fmt(result.episode_reward_max)})  len ${fmt(result.episode_len_mean)}  ${int(result.env_steps_per_s)} steps/s  ${fmt(result.time_this_iter_s, 2)}s${policyRewards(result)}`,
       );
       if (live) {
         const fraction = result.timesteps_total / stop.timesteps;
@@ -251,7 +252,7 @@ export async function train(argv: string[], out: (line: string) => void = consol
     writeTrace(trace, out);
   }
   const secs = (performance.now() - started) / 1000;
-  const solved = stop.reward !== undefined && last !== undefined && last.episode_reward_mean >= stop.reward;
+  const solved = stop.reward !== undefined && last !== undefined && targetReward(last, stop) >= stop.reward;
   const stepsThisRun = (last?.timesteps_total ?? 0) - (previous?.checkpoint.timesteps ?? 0);
   out('');
   out(`done: ${reason}`);
@@ -271,6 +272,12 @@ function readRunForResume(dir: string): { checkpoint: Checkpoint; run: { backend
     // A checkpoint without its run's config.json: the flags and defaults decide.
   }
   return { checkpoint, run: { backend: run.backend, stop: run.stop ?? { timesteps: 1_000_000 } } };
+}
+
+/** Multi-agent runs: each policy's smoothed return, e.g. `  policies: ppo 41.2, dqn 37.0`. */
+function policyRewards(result: ResultDict): string {
+  const means = result.policy_reward_mean;
+  return means ? `  policies: ${Object.entries(means).map(([id, r]) => `${id} ${fmt(r)}`).join(', ')}` : '';
 }
 
 /** `rlflow train <plan-file>`: runs a user's plan, printing each output (result dicts as iteration lines). */

@@ -46,6 +46,8 @@ export interface GlobalVars {
 export interface EpisodeMetrics {
   readonly reward: number;
   readonly length: number;
+  /** Multi-agent episodes: each agent's return, grouped by the policy that controlled it. */
+  readonly policyRewards?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** Minibatch SGD settings of `learnOnBatch`. */

@@ -17,6 +17,11 @@ export interface StopRules {
   readonly timesteps: number;
   /** Stop after this many iterations. */
   readonly iterations?: number;
+  /**
+   * Multi-agent targets: the reward is reached when each of these policies' own `policy_reward_mean`
+   * reaches it (the tuned example's `target.policies`; targetReward in algorithms/tuned.ts).
+   */
+  readonly policies?: readonly string[];
 }
 
 /** What a run is built from (all optional except the algorithm). */
@@ -82,6 +87,7 @@ export function resolveTrainConfig(input: TrainConfigInput): ResolvedTrainConfig
     ...(reward !== undefined ? { reward } : {}),
     timesteps: input.stop?.timesteps ?? tuned?.target.timesteps ?? 1_000_000,
     ...(input.stop?.iterations !== undefined ? { iterations: input.stop.iterations } : {}),
+    ...(input.stop?.policies !== undefined ? { policies: input.stop.policies } : input.stop?.reward === undefined && tuned?.target.policies ? { policies: tuned.target.policies } : {}),
   };
   return { algorithm, env, config, tuned, stop };
 }

@@ -7,6 +7,7 @@
  */
 import type { Algorithm } from '../algorithms/index.js';
 import { faultOptions } from '../algorithms/common.js';
+import { targetReward } from '../algorithms/tuned.js';
 import { compile, type CompiledPlan } from '../dsl/compile.js';
 import type { PlanGraph } from '../ir/graph.js';
 import { PlanError } from '../ir/errors.js';
@@ -146,7 +147,8 @@ export class Trainer {
   /** Why the run should stop after `result` by the stop rules, or undefined to go on. */
   stopReason(result: ResultDict): string | undefined {
     const { stop } = this.resolved;
-    if (stop.reward !== undefined && result.episode_reward_mean >= stop.reward) return `reached reward ${result.episode_reward_mean.toFixed(1)} ≥ ${stop.reward}`;
+    const reward = targetReward(result, stop);
+    if (stop.reward !== undefined && reward >= stop.reward) return `reached reward ${reward.toFixed(1)} ≥ ${stop.reward}${stop.policies ? ` (each of ${stop.policies.join(', ')})` : ''}`;
     if (result.timesteps_total >= stop.timesteps) return `reached ${stop.timesteps.toLocaleString('en-US')} steps`;
     if (stop.iterations !== undefined && result.training_iteration >= stop.iterations) return `reached ${stop.iterations} iterations`;
     return undefined;

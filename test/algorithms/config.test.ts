@@ -14,7 +14,7 @@ import { compile } from '../../src/dsl/compile.js';
 import { dumpGraph } from '../../src/ir/dump.js';
 import { PlanError } from '../../src/ir/errors.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { listEnvs } from '../../src/rl/envs/index.js';
+import { listEnvs, listMultiAgentEnvs } from '../../src/rl/envs/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -130,7 +130,7 @@ describe('config defaults (RLlib 1.8)', () => {
   });
 
   test('the registry lists every algorithm', () => {
-    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'appo', 'ddpg', 'dqn', 'impala', 'pg', 'ppo', 'sac', 'simpleq', 'td3']);
+    assert.deepEqual(Object.keys(algorithms).sort(), ['a2c', 'a3c', 'apex', 'appo', 'ddpg', 'dqn', 'impala', 'ma-ppo', 'pg', 'ppo', 'sac', 'simpleq', 'td3', 'two-trainer']);
     for (const [name, algo] of Object.entries(algorithms)) assert.equal(algo.name, name);
   });
 });
@@ -262,7 +262,7 @@ describe('tuned examples', () => {
     for (const { algorithm, env, example } of examples) {
       const algo = algorithms[algorithm];
       assert.ok(algo, `algorithm ${algorithm}`);
-      assert.ok(envs.includes(env), `env ${env} is registered`);
+      assert.ok(envs.includes(env) || listMultiAgentEnvs().includes(env), `env ${env} is registered`);
       const config = algo.config({ ...example.config, env }) as Record<string, unknown>;
       assert.equal(config['env'], env);
       for (const [key, value] of Object.entries(example.config)) assert.deepEqual(config[key], value, `${algorithm}/${env}: ${key}`);

@@ -29,6 +29,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   simpleq: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64 },
   dqn: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64, nStep: 2 },
   apex: { ...SMALL, learningStarts: 64, bufferSize: 1000, numReplayBufferShards: 2, timestepsPerIteration: 0 },
+  'ma-ppo': { ...SMALL, policies: ['p0', 'p1'], sgdMinibatchSize: 16, numSgdIter: 2 },
+  'two-trainer': { numWorkers: 2, rolloutFragmentLength: 16, ppoTrainBatchSize: 32, sgdMinibatchSize: 16, numSgdIter: 2, learningStarts: 32, replayBatchSize: 8, hidden: [8], dqnHidden: [8], minIterTimeS: 0, metricsSmoothingEpisodes: 5 },
 };
 const ITERATIONS = 3;
 

@@ -9,6 +9,7 @@ import type { ActorRef } from '../../src/ir/contract.js';
 import type { FarmBackend } from '../../src/runtime/farm-backend.js';
 import { run, type BackendName, type Runtime } from '../../src/runtime/runtime.js';
 import type { CompiledPlan } from '../../src/dsl/compile.js';
+import type { PlanGraph } from '../../src/ir/graph.js';
 
 export const BACKENDS: readonly BackendName[] = ['local', 'farm'];
 
@@ -23,7 +24,7 @@ export function onBothBackends(title: string, scenario: (backend: BackendName) =
  * Runs `plan`, hands the runtime to `body`, and closes it whatever happens. On the farm it also checks
  * that close() left no worker process behind.
  */
-export async function withRuntime<T, R>(plan: CompiledPlan<T>, backend: BackendName, body: (rt: Runtime<T>) => Promise<R>, seed = 1): Promise<R> {
+export async function withRuntime<T, R>(plan: CompiledPlan<T> | { readonly graph: PlanGraph; readonly __output?: T }, backend: BackendName, body: (rt: Runtime<T>) => Promise<R>, seed = 1): Promise<R> {
   const rt = await run(plan, { backend, seed });
   let result: R;
   let pids: number[] = [];

@@ -7,3 +7,6 @@ export type { TrainResult } from './training.js';
 export { standardMetricsReporting } from './metrics.js';
 export type { ResultDict, ReportingOptions } from './metrics.js';
 export * from './internal.js';
+export { multiAgentRollouts, trainPolicies, updatePolicyKLs } from './multi-agent.js';
+export type { MultiAgentTrainResult } from './multi-agent.js';
+export { policyRewardStats } from './policy-metrics.js';

@@ -6,6 +6,7 @@
  * `metricsSmoothingEpisodes`, and reported with the counters, timers and learner info (spec §5).
  */
 import type { Stream } from '../../dsl/stream.js';
+import type { MultiAgentWorkerGroup } from '../multi-agent-api.js';
 import type { WorkerGroup } from '../worker-api.js';
 import { collectMetrics, oncePerTimeInterval, oncePerTimestepsElapsed, synchronizeFilters, type ResultDict } from './stages/metrics.js';
 
@@ -34,7 +35,7 @@ export interface ReportingOptions {
  * One result dict per iteration: the `timestepsPerIteration` and `minIterTimeS` gates, the observation
  * filter sync (with `MeanStdFilter`), then the episode statistics, counters and timers.
  */
-export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerGroup, options: ReportingOptions = {}): Stream<ResultDict> {
+export function standardMetricsReporting<T>(trainOp: Stream<T>, workers: WorkerGroup | MultiAgentWorkerGroup, options: ReportingOptions = {}): Stream<ResultDict> {
   return trainOp.apply('standardMetricsReporting', (s) => {
     const iterations = s
       .filter(oncePerTimestepsElapsed.with({ timestepsPerIteration: options.timestepsPerIteration ?? 0 }))

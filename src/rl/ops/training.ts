@@ -13,7 +13,10 @@
  * `withInput: true`), so any number of items may be in flight.
  */
 import type { Stream } from '../../dsl/stream.js';
+import type { StageContext } from '../../ir/contract.js';
 import { PlanError } from '../../ir/errors.js';
+import type { LearnerStats } from '../policy/types.js';
+import { DEFAULT_POLICY, LEARNER_INFO } from './internal.js';
 import type { SampleBatch } from '../data/sample-batch.js';
 import type { GradientsResult, SgdOptions, WorkerGroup } from '../worker-api.js';
 import {
@@ -77,4 +80,9 @@ export function applyGradients(gradients: Stream<GradientsResult>, learner: Work
 /** PPO: updates the learner's KL coefficient from the step's sampled KL; passes the result on. */
 export function updateKL(trained: Stream<TrainResult>, learner: WorkerGroup): Stream<TrainResult> {
   return trained.apply('updateKL', (s) => s.callActor(learner, 'updateKl', { args: sampledKl, withInput: true, out: 'number' }).forEach(recordKlCoeff));
+}
+
+/** Puts one learner update's stats in `metrics.info.learner` (the default policy's), as RLlib's LearnerInfo. */
+export function recordLearnerStats(ctx: StageContext, stats: LearnerStats): void {
+  ctx.metrics.info[LEARNER_INFO] = { [DEFAULT_POLICY]: { learner_stats: stats } };
 }

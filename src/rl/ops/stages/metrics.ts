@@ -9,6 +9,7 @@ import { FAULT_COUNTERS, type StageContext } from '../../../ir/contract.js';
 import { createFilter, mergeFilterDeltas, type FilterState, type RunningStatState } from '../../data/filters.js';
 import type { EpisodeMetrics } from '../../worker-api.js';
 import { AGENT_STEPS_SAMPLED, LEARNER_INFO, STEPS_SAMPLED, STEPS_TRAINED, markSamplingStart } from '../internal.js';
+import { policyRewardStats } from '../policy-metrics.js';
 
 /** The result dict of one training iteration (RLlib 1.8 key names). */
 export interface ResultDict {
@@ -33,6 +34,10 @@ export interface ResultDict {
   readonly info: Readonly<Record<string, unknown>>;
   readonly hist_stats: { readonly episode_reward: readonly number[]; readonly episode_lengths: readonly number[] };
   readonly custom_metrics: Readonly<Record<string, number>>;
+  /** Multi-agent runs: per policy id, the mean/min/max return of the agents it controlled (smoothed window). */
+  readonly policy_reward_mean?: Readonly<Record<string, number>>;
+  readonly policy_reward_min?: Readonly<Record<string, number>>;
+  readonly policy_reward_max?: Readonly<Record<string, number>>;
 }
 
 /** Passes an item once at least `timestepsPerIteration` env steps were sampled since the last one passed. */
@@ -139,6 +144,7 @@ export const collectMetrics = actorStageFactory(
         info: { ...structuredClone(ctx.metrics.info), [LEARNER_INFO]: structuredClone(ctx.metrics.info[LEARNER_INFO] ?? {}), ...Object.fromEntries(ctx.metrics.counters), [STEPS_TRAINED]: ctx.metrics.get(STEPS_TRAINED) },
         hist_stats: { episode_reward: rewards, episode_lengths: lengths },
         custom_metrics: {},
+        ...policyRewardStats(episodes),
       };
       ctx.state.set('history', episodes.slice(-window));
       ctx.state.set('episodesTotal', episodesTotal);
