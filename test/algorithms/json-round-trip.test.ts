@@ -19,6 +19,8 @@ import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import { run } from '../../src/runtime/runtime.js';
 
 const SMALL = { numWorkers: 2, rolloutFragmentLength: 16, trainBatchSize: 32, hidden: [8], minIterTimeS: 0, metricsSmoothingEpisodes: 5 };
+// SAC, DDPG and TD3 need a Box action space, and have their own network keys.
+const OFF_POLICY_CONTINUOUS = { env: 'Pendulum-v1', numWorkers: 1, actorHidden: [8], criticHidden: [8], learningStarts: 32, trainBatchSize: 16, timestepsPerIteration: 32, minIterTimeS: 0, metricsSmoothingEpisodes: 5 };
 const CONFIGS: Record<string, Record<string, unknown>> = {
   pg: SMALL,
   a2c: { ...SMALL, microbatchSize: 16 },
@@ -29,6 +31,9 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   simpleq: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64 },
   dqn: { ...SMALL, learningStarts: 64, timestepsPerIteration: 64, nStep: 2 },
   apex: { ...SMALL, learningStarts: 64, bufferSize: 1000, numReplayBufferShards: 2, timestepsPerIteration: 0 },
+  sac: { ...OFF_POLICY_CONTINUOUS },
+  ddpg: { ...OFF_POLICY_CONTINUOUS, rolloutFragmentLength: 8 },
+  td3: { ...OFF_POLICY_CONTINUOUS, rolloutFragmentLength: 8 },
   'ma-ppo': { ...SMALL, policies: ['p0', 'p1'], sgdMinibatchSize: 16, numSgdIter: 2 },
   'two-trainer': { numWorkers: 2, rolloutFragmentLength: 16, ppoTrainBatchSize: 32, sgdMinibatchSize: 16, numSgdIter: 2, learningStarts: 32, replayBatchSize: 8, hidden: [8], dqnHidden: [8], minIterTimeS: 0, metricsSmoothingEpisodes: 5 },
 };

@@ -9,17 +9,8 @@ import { contains, sample } from './spaces.js';
 import { ALL_AGENTS, type AgentId, type MultiAgentEnv } from './multi-agent.js';
 import type { Action } from './types.js';
 import { createRng } from '../../rng/index.js';
-
-/** The environment breaks the multi-agent contract; `problems` lists each violation found. */
-export class EnvCheckError extends Error {
-  override readonly name = 'EnvCheckError';
-  constructor(
-    readonly envId: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`environment '${envId}' fails the multi-agent env check:\n${problems.map((p) => `  - ${p}`).join('\n')}\n  hint: see docs/multi-agent.md for the contract`);
-  }
-}
+// One error for every env check, single- or multi-agent: `problems` lists each violation found.
+import { EnvCheckError } from './check-env.js';
 
 export interface MultiAgentCheckOptions {
   /** Env steps to run (episodes are reset as they end; default 300). */
