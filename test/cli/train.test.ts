@@ -178,7 +178,7 @@ describe('rlflow train', () => {
   });
 
   test('usage errors: unknown algorithm, missing algorithm, bad options', async () => {
-    await assert.rejects(runTrain(['nope', '--out', dir]), (e: unknown) => e instanceof UsageError && /unknown algorithm 'nope'; available: pg, a2c, a3c, ppo, simpleq, dqn, apex/.test(e.message));
+    await assert.rejects(runTrain(['nope', '--out', dir]), (e: unknown) => e instanceof UsageError && /unknown algorithm 'nope'; available: pg, a2c, a3c, ppo, impala, appo, simpleq, dqn, apex, sac, ddpg, td3, ma-ppo, two-trainer/.test(e.message));
     await assert.rejects(runTrain(['--env', 'CartPole-v1']), (e: unknown) => e instanceof UsageError && /name an algorithm/.test(e.message));
     await assert.rejects(runTrain(['ppo', '--backend', 'gpu']), (e: unknown) => e instanceof UsageError && /--backend must be one of local, farm/.test(e.message));
     await assert.rejects(runTrain(['ppo', '--stop-iters', '0']), (e: unknown) => e instanceof UsageError && /--stop-iters must be an integer >= 1/.test(e.message));
