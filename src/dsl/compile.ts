@@ -20,6 +20,7 @@ export interface CompiledPlan<T = unknown> {
   readonly __output?: T;
 }
 
+/** Options of `compile`. */
 export interface CompileOptions {
   /** Plan name (default `plan`). */
   readonly name?: string;

@@ -16,8 +16,10 @@ import { makeNode } from './plan-node.js';
 import { captureSource } from './source-location.js';
 import { Stream } from './stream.js';
 
+/** A round-robin weight: items pulled per turn (fractions rounded randomly), or `'*'` for whatever is ready. */
 export type Weight = number | '*';
 
+/** Options of `concurrently`: the scheduling mode, per-stream weights and which streams' outputs to emit. */
 export interface ConcurrentlyOptions {
   readonly mode: 'roundRobin' | 'async';
   /** One weight per stream (roundRobin only; default 1 each). */
@@ -29,6 +31,20 @@ export interface ConcurrentlyOptions {
 
 type ElementOf<S> = S extends Stream<infer T> ? T : never;
 
+/**
+ * Runs several driver streams together and emits the outputs of those listed in `outputIndexes`;
+ * the others still run for their side effects. Needs at least two streams.
+ *
+ * @example
+ * ```ts
+ * const q = queue<number>('q', { capacity: 10 });
+ * const plan = concurrently([fromItems([1, 2, 3]).enqueue(q), dequeue(q)], {
+ *   mode: 'roundRobin',
+ *   weights: [3, 1],
+ *   outputIndexes: [1],
+ * });
+ * ```
+ */
 export function concurrently<S extends readonly Stream<unknown>[]>(streams: S, options: ConcurrentlyOptions): Stream<ElementOf<S[number]>> {
   const source = captureSource();
   if (!Array.isArray(streams) || streams.length < 2) throw new PlanError(`concurrently() needs at least 2 streams, got ${Array.isArray(streams) ? streams.length : typeof streams}`, { source });

@@ -12,6 +12,7 @@ import { DEFINITION, type ActorClassDef, type ActorContext, type StageDef } from
 import type { ActorResources, Device, ResyncSpec, SourceLocation, VectorizableWork } from '../ir/types.js';
 import { captureSource } from './source-location.js';
 
+/** Options of `actorStage` and `actorStageFactory`: the export name and the element types for the verifier. */
 export interface StageOptions {
   /** Export name, if it differs from what the compiler would find (rarely needed). */
   readonly name?: string;
@@ -63,6 +64,7 @@ export interface FactoryStage<F, A extends unknown[]> extends StageDef<F, A> {
  * export const double = actorStage(import.meta.url, (x: number) => x * 2, { in: 'number', out: 'number' });
  * plan = fromActors(group).forEach(double)
  * ```
+ * @typeParam F - The stage function's type; it fixes the element types the stage accepts and yields.
  */
 export function actorStage<F extends (...args: never[]) => unknown>(module: string, fn: F, options: StageOptions = {}): StageDef<F, []> {
   const source = captureSource();
@@ -86,6 +88,7 @@ export function actorStage<F extends (...args: never[]) => unknown>(module: stri
  * export const scale = actorStageFactory(import.meta.url, (k: number) => (x: number) => x * k);
  * plan = fromActors(group).forEach(scale.with(3))
  * ```
+ * @typeParam F - The type of the function the factory builds (the per-shard stage function).
  */
 export function actorStageFactory<A extends unknown[], F extends (...args: never[]) => unknown>(
   module: string,
@@ -128,7 +131,7 @@ export type ActorInstance = object;
 export type ActorOf<D> = D extends ActorClassDef<infer I, infer _A> ? I : never;
 
 /** The element type of an actor's `items()` stream. */
-export type ItemOf<I> = I extends { items(): Iterable<infer T> | AsyncIterable<infer T> } ? T : never;
+export type ItemOf<I> = I extends { /** The actor's item stream. */ items(): Iterable<infer T> | AsyncIterable<infer T> } ? T : never;
 
 /**
  * Defines an actor class. Its constructor receives an `ActorContext` first, then the group's `args`.
@@ -179,6 +182,7 @@ export interface ActorGroup<I = unknown, A extends unknown[] = never[]> {
   readonly source: SourceLocation | undefined;
 }
 
+/** Options of `actors`: how many actors, their constructor arguments, name, resources and placement hints. */
 export interface ActorGroupOptions<A extends unknown[]> {
   /** Number of actors (default 1). */
   readonly count?: number;

@@ -15,7 +15,11 @@ import { captureSource } from './source-location.js';
 import { Stream } from './stream.js';
 
 type Awaitable<T> = T | Promise<T>;
-/** An actor-side stage: a stage definition, possibly bound to arguments. */
+/**
+ * An actor-side stage: a stage definition, possibly bound to arguments.
+ *
+ * @typeParam F - The stage function's type.
+ */
 export type ActorStage<F extends (...args: never[]) => unknown> = StageDef<F, []> | BoundStage<F>;
 
 type ElementOf<P> = P extends ParStream<infer T, unknown> ? T : never;

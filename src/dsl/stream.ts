@@ -24,7 +24,11 @@ import { captureSource } from './source-location.js';
 type Awaitable<T> = T | Promise<T>;
 /** `[X, X, X]` for `TupleOf<X, 3>`; `X[]` when the length is not a literal. */
 export type TupleOf<X, N extends number, R extends X[] = []> = number extends N ? X[] : R['length'] extends N ? R : TupleOf<X, N, [X, ...R]>;
-/** A driver-side stage: a closure, or a stage definition (which also runs on the driver). */
+/**
+ * A driver-side stage: a closure, or a stage definition (which also runs on the driver).
+ *
+ * @typeParam F - The stage function's type.
+ */
 export type DriverStage<F extends (...args: never[]) => unknown> = F | StageDef<F, []> | BoundStage<F>;
 
 /**
@@ -50,6 +54,19 @@ export interface CallActorOptions<T> {
 export type MethodOf<I> = { [K in keyof I]: I[K] extends (...args: never[]) => unknown ? K : never }[keyof I] & string;
 type ResultOf<I, M extends keyof I> = I[M] extends (...args: never[]) => infer R ? Awaited<R> : never;
 
+/**
+ * A stream of `T` on the driver. Each method appends one node to the immutable plan and returns a new
+ * `Stream`, so a plan is built as a chain; `compile` turns its output stream(s) into a verified IR graph.
+ *
+ * @example
+ * ```ts
+ * const plan = fromActors(workers)
+ *   .forEach(double)          // actor-side stage
+ *   .gatherAsync()
+ *   .batch(4)                 // driver-side
+ *   .forEach((xs) => xs.length);
+ * ```
+ */
 export class Stream<T> {
   /** @internal Use the DSL functions to create streams. */
   constructor(

@@ -14,6 +14,7 @@ export const DEFINITION = Symbol.for('rlflow.definition');
  * now": the operator gives up its turn and is asked again with the same item later (back-pressure).
  */
 export const NOT_READY: unique symbol = Symbol.for('rlflow.notReady') as never;
+/** The type of the `NOT_READY` marker. */
 export type NotReady = typeof NOT_READY;
 
 /** A reference to one actor: plain data, so it can be stored in items and sent across processes. */
@@ -22,6 +23,7 @@ export interface ActorRef {
   readonly index: number;
 }
 
+/** An actor reference as `group[index]`, for messages and dumps. */
 export function formatActor(ref: ActorRef): string {
   return `${ref.group}[${ref.index}]`;
 }
@@ -74,6 +76,7 @@ export interface TimerView {
   readonly meanMs: number;
   /** Units per second over the window, when units were recorded. */
   readonly meanThroughput: number | undefined;
+  /** Records one sample of `ms` milliseconds (and `units` processed, for throughput). */
   push(ms: number, units?: number): void;
   /** Times `fn` and pushes its duration. */
   time<T>(fn: () => Promise<T> | T, units?: number): Promise<T>;
@@ -96,8 +99,11 @@ export const FAULT_COUNTERS = {
 export interface MetricsView {
   readonly counters: Map<string, number>;
   readonly info: Record<string, unknown>;
+  /** Adds `by` (default 1) to `counter` and returns its new value. */
   inc(counter: string, by?: number): number;
+  /** The current value of `counter` (0 when never incremented). */
   get(counter: string): number;
+  /** The timer called `name`, created on first use. */
   timer(name: string): TimerView;
   readonly timers: ReadonlyMap<string, TimerView>;
   /** `performance.now()` when this run's first output was requested (undefined before): its clock start. */
@@ -111,7 +117,9 @@ export interface MetricsView {
  * lost on a restart (a timestamp, a partial batch) can stay in the stage's own closure.
  */
 export interface NodeStateView {
+  /** The value stored under `key`, or undefined. */
   get<V>(key: string): V | undefined;
+  /** Stores `value` (plain data) under `key`. */
   set(key: string, value: unknown): void;
 }
 
@@ -159,10 +167,12 @@ export interface ActorClassDef<I = unknown, A extends unknown[] = never[]> {
   readonly source: SourceLocation | undefined;
 }
 
+/** Whether `x` is a stage definition made by `stage`/`actorStage` (tagged with `DEFINITION`). */
 export function isStageDef(x: unknown): x is StageDef {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[DEFINITION] === 'stage';
 }
 
+/** Whether `x` is an actor class definition made by `actorClass` (tagged with `DEFINITION`). */
 export function isActorClassDef(x: unknown): x is ActorClassDef {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[DEFINITION] === 'actor';
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dataFlowOrder, inputEdges, type PlanGraph } from './graph.js';
 import type { SourceLocation, StageBinding, StageRef } from './types.js';
 
+/** Options for `dumpGraph`. */
 export interface DumpOptions {
   /** Print source locations (`# file:line:col`). Default true. */
   readonly sources?: boolean;
@@ -48,10 +49,12 @@ export function displayModule(module: string, root: string = process.cwd()): str
   return path.isAbsolute(file) ? path.relative(root, file) || file : file;
 }
 
+/** A stage reference as `module#name`, the module shown relative to `root` (default: the current directory). */
 export function displayRef(ref: StageRef, root?: string): string {
   return `${displayModule(ref.module, root)}#${ref.name}`;
 }
 
+/** A source location as `file:line:column` relative to `root`, or `?` when unknown. */
 export function displaySource(source: SourceLocation | undefined, root?: string): string {
   return source ? `${displayModule(source.file, root)}:${source.line}:${source.column}` : '?';
 }

@@ -9,6 +9,7 @@ import { PlanError } from './errors.js';
 import { K } from './kinds.js';
 import { IR_SCHEMA_VERSION, type EdgeAttributes, type GraphAttributes, type NodeAttributes } from './types.js';
 
+/** The typed IR graph: a graphology multigraph of plan nodes, with port-carrying edges and plan-level attributes. */
 export type PlanGraph = MultiDirectedGraph<NodeAttributes, EdgeAttributes, GraphAttributes>;
 
 /** An empty plan graph with the given name. */
@@ -23,11 +24,13 @@ export function cloneGraph(graph: PlanGraph): PlanGraph {
   return graph.copy() as PlanGraph;
 }
 
+/** The attributes of node `id`; throws `PlanError` when the plan has no such node. */
 export function nodeAttrs(graph: PlanGraph, id: string): NodeAttributes {
   if (!graph.hasNode(id)) throw new PlanError(`no node '${id}' in plan '${graph.getAttribute('name')}'`);
   return graph.getNodeAttributes(id);
 }
 
+/** An edge feeding a node: the edge key, the producing node and the output/input ports it connects. */
 export interface InputEdge {
   readonly edge: string;
   readonly from: string;
@@ -44,6 +47,7 @@ export function inputEdges(graph: PlanGraph, id: string): InputEdge[] {
   return edges.sort((a, b) => a.toPort - b.toPort);
 }
 
+/** An edge leaving a node: the edge key, the consuming node and the output/input ports it connects. */
 export interface OutputEdge {
   readonly edge: string;
   readonly to: string;

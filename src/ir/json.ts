@@ -7,6 +7,10 @@ import { PlanError } from './errors.js';
 import { createPlanGraph, inputEdges, topologicalOrder, type PlanGraph } from './graph.js';
 import { IR_SCHEMA_VERSION, type GraphAttributes, type NodeAttributes, type StageBinding } from './types.js';
 
+/**
+ * The plain-data form of a plan graph written by `graphToJson` and read by `graphFromJson`: plan attributes,
+ * nodes in topological order and edges with their ports.
+ */
 export interface PlanJson {
   readonly schemaVersion: number;
   readonly name: string;
@@ -43,6 +47,7 @@ export function graphToJson(graph: PlanGraph): PlanJson {
   ) as PlanJson;
 }
 
+/** Options for `graphFromJson`. */
 export interface FromJsonOptions {
   /** Closures to re-attach to driver stages, by stage name. */
   readonly closures?: Readonly<Record<string, (...args: never[]) => unknown>>;

@@ -12,6 +12,10 @@ import { z } from 'zod';
 import { DuplicateRegistrationError, UnknownKindError } from './errors.js';
 import type { SourceLocation, StageBinding } from './types.js';
 
+/**
+ * Describes one node kind: its input/output arity, where it may run, whether it carries a stage, and how
+ * its params are validated. Registered with `registerKind` and looked up by the verifier, passes and runtime.
+ */
 export interface KindSpec {
   /** Versioned kind string: `<namespace>/<name>@<version>`. */
   readonly kind: string;
@@ -87,10 +91,12 @@ export function getKind(kind: string): KindSpec {
   return spec;
 }
 
+/** Whether a node kind with this versioned name (`<namespace>/<name>@<version>`) is registered. */
 export function hasKind(kind: string): boolean {
   return registry.has(kind);
 }
 
+/** Every registered kind spec, sorted by kind name. */
 export function registeredKinds(): KindSpec[] {
   return [...registry.values()].sort((a, b) => a.kind.localeCompare(b.kind));
 }

@@ -26,7 +26,7 @@ export interface StageRef {
  */
 export type StageBinding =
   | { readonly type: 'ref'; readonly ref: StageRef; readonly args: readonly unknown[] }
-  | { readonly type: 'closure'; readonly name: string; readonly fn?: (...args: never[]) => unknown };
+  | { readonly type: 'closure'; readonly name: string; /** The closure itself; absent once the plan went through JSON. */ readonly fn?: (...args: never[]) => unknown };
 
 /** Devices an actor group can be placed on. */
 export type Device = 'cpu' | 'gpu';
@@ -151,4 +151,5 @@ export interface GraphAttributes {
   readonly outputs: readonly string[];
 }
 
+/** Version of the IR graph and JSON format; `graphFromJson` rejects documents with a different `schemaVersion`. */
 export const IR_SCHEMA_VERSION = 1;
