@@ -25,6 +25,10 @@ export interface RemoteFailure {
   readonly abandoned?: boolean;
 }
 
+/**
+ * An actor call that failed on the actor's side: carries the `RemoteFailure` (as plain data), the actor
+ * and the method. The runtime turns it into a `StageError` that names the plan node.
+ */
 export class RemoteCallError extends Error {
   override name = 'RemoteCallError';
   constructor(
@@ -44,6 +48,10 @@ export function toRemoteFailure(e: unknown, crashed = false): RemoteFailure {
   return { name: 'Error', message: String(e), stack: undefined, crashed };
 }
 
+/**
+ * Where a plan's actors live: starts them, delivers method calls to them and reports their faults. The runtime
+ * runs the same IR on any backend; rlflow ships `LocalBackend`, `FarmBackend` and `NatsBackend`.
+ */
 export interface ActorBackend {
   /** `local`, `farm`, or a custom backend's name. */
   readonly name: string;
@@ -69,5 +77,6 @@ export interface ActorBackend {
   inFlight(): number;
   /** Whether anything scheduled (a timer) can still happen without new calls. */
   hasPendingWork(): boolean;
+  /** Stops every actor and releases the backend's resources (processes, connections). */
   close(): Promise<void>;
 }

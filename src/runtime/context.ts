@@ -75,6 +75,10 @@ export class BoundedQueue {
 /** The driver-side node state of a running plan, by node name then key (see `NodeStateView`). */
 export type NodeStates = Record<string, Record<string, unknown>>;
 
+/**
+ * The services an operator gets from the runtime: the plan graph, the backend, shared metrics, node
+ * state, queues, seeded randomness, and helpers that turn remote failures into plan-level errors.
+ */
 export class RuntimeContext {
   readonly metrics = new MetricsContext();
   /** Each node's checkpointed state, by node name (names are unique and survive optimization). */
@@ -126,10 +130,12 @@ export class RuntimeContext {
     return this.driverRandom();
   }
 
+  /** The attributes of plan node `id`. */
   node(id: string): NodeAttributes {
     return this.graph.getNodeAttributes(id);
   }
 
+  /** The live actors of `group`, in index order (actors given up after a crash are left out). Throws for an unknown group. */
   actors(group: string): ActorRef[] {
     const spec = this.graph.getAttribute('actorGroups')[group];
     if (!spec) throw new RlflowError(`no actor group '${group}' in this plan`);

@@ -122,6 +122,10 @@ type FarmFn = 'start' | 'call' | 'callTimed';
 /** How long close() lets workers finish in-flight calls before killing them. */
 const CLOSE_GRACE_MS = 2000;
 
+/**
+ * The `farm` backend: each actor is its own worker process on this machine, with call deadlines,
+ * heartbeats and restarts as the actor group's fault options say.
+ */
 export class FarmBackend implements ActorBackend {
   readonly name = 'farm';
   readonly clock = new RealClock();

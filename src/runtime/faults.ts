@@ -6,6 +6,10 @@
  */
 import type { ActorRef } from '../ir/contract.js';
 
+/**
+ * Fault-handling options of a run (`RuntimeOptions.faults`): call deadlines, heartbeat timeout, actor restarts
+ * and whether to carry on without failed actors. Enforced by process-hosting backends.
+ */
 export interface FaultOptions {
   /** Deadline of an actor call, from when the driver sent it, in ms (default 300 000). */
   readonly callDeadlineMs?: number;
@@ -27,7 +31,9 @@ export interface FaultOptions {
   readonly ignoreWorkerFailures?: boolean;
 }
 
+/** Default deadline of an actor call in ms (`FaultOptions.callDeadlineMs`): 5 minutes. */
 export const DEFAULT_CALL_DEADLINE_MS = 300_000;
+/** Default heartbeat timeout in ms (`FaultOptions.heartbeatTimeoutMs`): 1 minute. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
 /** How long an actor may take to start (load its module, run its constructor). */
 export const START_DEADLINE_MS = 120_000;

@@ -9,6 +9,10 @@ import { ActorHost, type ActorSpec, type TimedReply } from './actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend } from './backend.js';
 import { VirtualClock } from './virtual-clock.js';
 
+/**
+ * The `local` backend: every actor runs in the driver's process on a virtual clock, with arguments and
+ * results structured-cloned as between processes. Deterministic and steppable; use it to debug plans and in tests.
+ */
 export class LocalBackend implements ActorBackend {
   readonly name = 'local';
   readonly clock = new VirtualClock();
@@ -57,6 +61,7 @@ export class LocalBackend implements ActorBackend {
     return this.clock.pendingTimers > 0;
   }
 
+  /** Drops every actor. */
   async close(): Promise<void> {
     this.hosts.clear();
   }

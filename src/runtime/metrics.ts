@@ -11,6 +11,7 @@ export class Timer implements TimerView {
   private readonly units: Array<number | undefined> = [];
   count = 0;
 
+  /** Records one sample of `ms` milliseconds (and `units` processed, for throughput); keeps the last 10. */
   push(ms: number, units?: number): void {
     this.samples.push(ms);
     this.units.push(units);
@@ -62,16 +63,19 @@ export class MetricsContext implements MetricsView {
   startedAt: number | undefined;
   private readonly timerMap = new Map<string, Timer>();
 
+  /** Adds `by` (default 1) to `counter` and returns its new value. */
   inc(counter: string, by = 1): number {
     const v = (this.counters.get(counter) ?? 0) + by;
     this.counters.set(counter, v);
     return v;
   }
 
+  /** The current value of `counter` (0 when never incremented). */
   get(counter: string): number {
     return this.counters.get(counter) ?? 0;
   }
 
+  /** The timer called `name`, created on first use. */
   timer(name: string): Timer {
     let t = this.timerMap.get(name);
     if (!t) {
@@ -90,6 +94,7 @@ export class MetricsContext implements MetricsView {
     return { counters: Object.fromEntries(this.counters), info: structuredClone(this.info) };
   }
 
+  /** Replaces the counters and info with a state from `save()` (timers are left as they are). */
   restore(state: MetricsState): void {
     this.counters.clear();
     for (const [k, v] of Object.entries(state.counters)) this.counters.set(k, v);

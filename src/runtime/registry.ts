@@ -17,6 +17,10 @@ export interface ShardChain {
   readonly segments: readonly NodeAttributes[];
 }
 
+/**
+ * What an `OperatorFactory` gets to build a node's operator(s): the node, its input operators or
+ * actor-side chains, and the runtime context.
+ */
 export interface OperatorArgs {
   readonly node: NodeAttributes;
   /** Driver-side input operators, in port order (empty for gathers). */

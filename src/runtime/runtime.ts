@@ -25,8 +25,10 @@ import { chainEndingAt } from './shard-reader.js';
 import type { TraceRecorder } from './trace.js';
 import './operators/index.js';
 
+/** Names of the built-in backends `run` can create: `local` (in-process) and `farm` (worker processes). */
 export type BackendName = 'local' | 'farm';
 
+/** Options of `run`: the backend, the root seed, fault handling and tracing. */
 export interface RuntimeOptions {
   /** `local` (in-process, deterministic; default), `farm` (worker processes), or a backend object. */
   readonly backend?: BackendName | ActorBackend;
@@ -57,6 +59,7 @@ export interface RuntimeState {
   readonly random?: number;
 }
 
+/** One output pulled by `Runtime.step()`: the value (undefined once `done`) and which nodes fired meanwhile. */
 export interface StepResult<T> {
   readonly done: boolean;
   readonly value: T | undefined;
@@ -253,6 +256,7 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     return out;
   }
 
+  /** Iterates over the plan's outputs until it ends: `for await (const x of rt)`. Does not close the runtime. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const r = await this.next();

@@ -38,6 +38,7 @@ export interface TraceEvent {
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
+/** What a trace file says about its run: the plan, the backend, the clock, when it started, and whether events were dropped. */
 export interface TraceMetadata {
   readonly plan: string;
   readonly backend: string;
@@ -53,12 +54,14 @@ export interface TraceMetadata {
   readonly truncated?: { readonly maxEvents: number; readonly dropped: number };
 }
 
+/** A whole trace in Chrome's trace event format, as written by `TraceRecorder.writeChromeTrace`. */
 export interface ChromeTrace {
   readonly traceEvents: TraceEvent[];
   readonly displayTimeUnit: 'ms';
   readonly metadata: TraceMetadata;
 }
 
+/** Options of `TraceRecorder`: the event cap, the shortest idle pull recorded and the counter sampling period. */
 export interface TraceOptions {
   /** Most events kept (spans and counters; track names are extra); later ones are dropped. Default 250,000 (about 50 MB in memory). */
   readonly maxEvents?: number;
@@ -138,6 +141,19 @@ function callName(node: NodeAttributes, method: string): string {
   return method.startsWith('$') ? `${method} ${node.name}` : method;
 }
 
+/**
+ * Records a run as a Chrome trace (driver pulls, actor calls, throughput counters), to open in Perfetto or
+ * chrome://tracing.
+ *
+ * @example
+ * ```ts
+ * const trace = new TraceRecorder();
+ * const rt = await run(plan, { backend: 'farm', trace });
+ * await rt.take(100);
+ * await rt.close();
+ * trace.writeChromeTrace('run.trace.json');
+ * ```
+ */
 export class TraceRecorder {
   readonly options: Required<TraceOptions>;
   private readonly origin = performance.now();

@@ -10,6 +10,7 @@ import { FRAME_HEADER_BYTES } from './chunks.js';
 import { rlflowIdentity } from './identity.js';
 import { DISCOVER_SUBJECT, type NodeInfo } from './wire.js';
 
+/** Options of `discoverNodes`. */
 export interface DiscoverOptions {
   /** How long to collect answers (default 1000 ms); returns earlier once `expect` nodes answered. */
   readonly waitMs?: number;

@@ -20,6 +20,7 @@ import { decode } from './codec.js';
 import { moduleDigest } from './identity.js';
 import { nodeSubject, send, type ModuleDigest, type NodeInfo, type Reply, type Request } from './wire.js';
 
+/** Options of `NatsBackend`: the NATS connection, the discovered nodes and liveness settings. */
 export interface NatsBackendOptions {
   /** An open connection to the NATS server the nodes use. */
   readonly connection: NatsConnection;
@@ -54,6 +55,10 @@ interface NodeState {
   actors: number;
 }
 
+/**
+ * The `nats` backend: actors run on other machines hosted by `rlflow node` processes (`NodeHost`), and
+ * every call is a NATS request. Nodes come from `discoverNodes`; the `place` pass decides which node runs each actor.
+ */
 export class NatsBackend implements ActorBackend {
   readonly name = 'nats';
   readonly clock = new RealClock();

@@ -15,6 +15,7 @@ import { decode } from './codec.js';
 import { moduleMismatch } from './identity.js';
 import { DISCOVER_SUBJECT, nodeSubject, send, type NodeInfo, type Reply, type Request } from './wire.js';
 
+/** Options of `NodeHost`. */
 export interface NodeHostOptions {
   /** A session whose driver said nothing for this long is over and its actors are stopped (default 5000). */
   readonly leaseMs?: number;
@@ -28,6 +29,10 @@ interface Session {
   readonly actors: number;
 }
 
+/**
+ * The host side of the `nats` backend (run by `rlflow node`): answers discovery and runs the actors that
+ * drivers ask for, one `FarmBackend` session per driver run, stopped when the driver's lease runs out.
+ */
 export class NodeHost {
   private readonly sessions = new Map<string, Session>();
   private readonly frames = new Reassembler();
