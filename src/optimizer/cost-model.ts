@@ -15,6 +15,10 @@ export interface CallCost {
   readonly perRowUs: number;
 }
 
+/**
+ * The numbers the `batch` pass decides with: per-message and per-KiB costs, and fixed plus per-row costs
+ * of vectorizable calls. Measured by `rlflow calibrate`, or `DEFAULT_COSTS`.
+ */
 export interface CostModel {
   /** Where the numbers come from: `defaults`, or the calibration file's path. */
   readonly origin: string;

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 
+/** One machine the plan may use: its name, CPU count, usable GPUs and why GPUs are missing. */
 export interface HostInventory {
   readonly name: string;
   readonly cpus: number;
@@ -18,6 +19,7 @@ export interface HostInventory {
   readonly gpuNotes: readonly string[];
 }
 
+/** The machines a plan may use: the `place` pass's input (detected, or built with `inventory()`). */
 export interface Inventory {
   readonly hosts: readonly HostInventory[];
 }

@@ -21,6 +21,7 @@ export const DEFAULT_PIPELINE: readonly string[] = Object.freeze(['cleanup', 'fu
 /** Most runs of one fixed-point step before the manager gives up (a pass that never settles is a bug). */
 export const MAX_FIXED_POINT_RUNS = 50;
 
+/** Options of `optimize`: the pipeline, verification, explanation, and the inventory and costs passes decide with. */
 export interface OptimizeOptions {
   /** Pass names, or a comma-separated string (`name*` = to a fixed point). Default: `DEFAULT_PIPELINE`. */
   readonly passes?: string | readonly string[];
@@ -38,17 +39,20 @@ export interface OptimizeOptions {
   readonly root?: string;
 }
 
+/** A decision a pass recorded with `ctx.note` (shown by `--explain`). */
 export interface PassNote {
   readonly message: string;
   /** Node id or group name the note is about. */
   readonly at?: string;
 }
 
+/** Something a pass reported with `ctx.warn`, with the plan place it concerns. */
 export interface PassWarning {
   readonly message: string;
   readonly place?: PlanPlace;
 }
 
+/** How much one pass changed the graph (nodes added, removed, modified; actor groups modified). */
 export interface PassStats {
   readonly nodesAdded: number;
   readonly nodesRemoved: number;
@@ -58,6 +62,10 @@ export interface PassStats {
   readonly nodesChanged: number;
 }
 
+/**
+ * What one pipeline step did: how often and how long it ran, its stats, notes and warnings, and with
+ * `explain` the IR dumps before and after.
+ */
 export interface PassReport {
   readonly pass: string;
   readonly description: string;
@@ -75,6 +83,7 @@ export interface PassReport {
   readonly diff?: string;
 }
 
+/** The whole run of `optimize`: the pipeline, one report per pass, the total time, the final properties and all warnings. */
 export interface OptimizeReport {
   readonly pipeline: readonly string[];
   readonly passes: readonly PassReport[];
@@ -84,6 +93,7 @@ export interface OptimizeReport {
   readonly warnings: readonly PassWarning[];
 }
 
+/** What `optimize` returns: the optimized copy of the graph and the report. */
 export interface OptimizeResult {
   /** The optimized graph (a copy; the input is never modified). */
   readonly graph: PlanGraph;

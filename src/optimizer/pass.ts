@@ -15,6 +15,10 @@ import type { CostModel } from './cost-model.js';
 import { PassConfigError } from './errors.js';
 import type { Inventory } from './inventory.js';
 
+/**
+ * What a pass gets besides the graph: the resource inventory, the cost model, its own options, and
+ * `note`/`warn` to explain its decisions.
+ */
 export interface PassContext {
   /** The machines and devices the plan may use (the `place` pass's input). */
   readonly inventory: Inventory;
@@ -28,6 +32,24 @@ export interface PassContext {
   warn(message: string, place?: PlanPlace): void;
 }
 
+/**
+ * A graph-to-graph rewrite of the optimizer, declared with the properties it requires, provides and
+ * preserves. Register it with `registerPass` and name it in a pipeline.
+ *
+ * @example
+ * ```ts
+ * registerPass({
+ *   name: 'my-pass',
+ *   description: 'does nothing yet',
+ *   preserves: 'all',
+ *   idempotent: true,
+ *   run(graph, ctx) {
+ *     ctx.note(`saw ${graph.order} nodes`);
+ *   },
+ * });
+ * const { graph } = await optimize(plan, { passes: ['fuse', 'my-pass'] });
+ * ```
+ */
 export interface Pass {
   /** Registry name: lowercase, digits and '-' (used in pipelines and on the CLI). */
   readonly name: string;
@@ -69,6 +91,7 @@ export function unregisterPass(name: string): boolean {
   return passes.delete(name);
 }
 
+/** The registered pass called `name`; throws `PassConfigError` (listing the registered ones) when there is none. */
 export function getPass(name: string): Pass {
   const pass = passes.get(name);
   if (!pass) {
@@ -77,6 +100,7 @@ export function getPass(name: string): Pass {
   return pass;
 }
 
+/** Every registered pass. */
 export function registeredPasses(): Pass[] {
   return [...passes.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -192,6 +192,7 @@ function chooseWorkRows(costs: CostModel, work: VectorizableWork, options: Batch
   return rows;
 }
 
+/** The built-in `batch` pass (registered on import): adds RPC batching and vectorized-call batching where the cost model says it pays. */
 export const batchPass: Pass = registerPass({
   name: 'batch',
   description: 'batches where the cost model says it pays: several items per gatherAsync reply (batchMs), and rows per vectorized call (policy inference over env copies)',

@@ -55,6 +55,7 @@ function fusableSuccessor(graph: PlanGraph, id: string): string | undefined {
   return next;
 }
 
+/** The built-in `fuse` pass (registered on import): fuses consecutive actor-side stages of one actor group into one segment. */
 export const fusePass: Pass = registerPass({
   name: 'fuse',
   description: 'fuses consecutive actor-side stages of one actor group into one shard-program segment (one round trip per pull instead of one per stage)',

@@ -158,6 +158,7 @@ function failStrict(req: Request, why: string, strictFrom: string): never {
   });
 }
 
+/** The built-in `place` pass (registered on import): gives each actor group a host and a device from the inventory. */
 export const placePass: Pass = registerPass({
   name: 'place',
   description: 'assigns each actor group a host and a device (GPU demands, then GPU wishes such as learners, then the rest); falls back to the CPU and says why',
