@@ -47,6 +47,10 @@ function scopeStatements(tree: ScopeTree, container: string, indent: string): st
   return lines;
 }
 
+/**
+ * Renders a graph view as Graphviz DOT: one cluster per actor group, driver stages outside, typed data edges,
+ * dashed call and queue edges. Render with `dot -Tsvg`.
+ */
 export function renderDot(view: GraphView): string {
   const { groups, driver } = nodesByPlacement(view);
   const lines = [

@@ -22,6 +22,7 @@ export interface HtmlData {
   readonly initial: 'original' | 'optimized';
 }
 
+/** Options of `renderHtml` and `htmlData`. */
 export interface HtmlOptions extends ViewOptions {
   /** The view shown first (default `optimized`). */
   readonly initial?: 'original' | 'optimized';
@@ -80,6 +81,7 @@ function pageReport(report: InspectReport): InspectReport {
   };
 }
 
+/** The data the HTML page embeds: graph views of the original and optimized plans, the report and the palette. */
 export function htmlData(input: InspectInput, options: HtmlOptions = {}): HtmlData {
   const view = { root: options.root };
   return {

@@ -18,7 +18,9 @@ export { renderMermaid } from './mermaid.js';
 export { renderHtml, htmlData, type HtmlData, type HtmlOptions } from './html.js';
 export { PALETTE } from './palette.js';
 
+/** The formats `renderInspect` (and `rlflow inspect --format`) can produce. */
 export const INSPECT_FORMATS = ['text', 'json', 'dot', 'mermaid', 'html'] as const;
+/** One of `INSPECT_FORMATS`. */
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
 
 /**

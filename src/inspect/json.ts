@@ -5,6 +5,7 @@
 import { graphToJson, type PlanJson } from '../ir/json.js';
 import type { InspectInput, InspectReport } from './model.js';
 
+/** The JSON form `rlflow inspect --format json` writes: both graphs as `PlanJson`, and the report. */
 export interface InspectJson {
   readonly name: string;
   readonly original: PlanJson;
@@ -12,6 +13,7 @@ export interface InspectJson {
   readonly report: InspectReport;
 }
 
+/** The plan's `InspectJson`: the original and optimized graphs as JSON, and the report as given. */
 export function inspectJson(input: InspectInput): InspectJson {
   return { name: input.original.getAttribute('name'), original: graphToJson(input.original), optimized: graphToJson(input.optimized), report: input.report };
 }

@@ -38,6 +38,7 @@ function nodeLines(node: ViewNode): string[] {
   return lines;
 }
 
+/** Renders a graph view as a Mermaid flowchart (one subgraph per actor group), for Markdown pages. */
 export function renderMermaid(view: GraphView): string {
   const id = idMapper();
   const { groups, driver } = nodesByPlacement(view);

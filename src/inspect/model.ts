@@ -23,8 +23,10 @@ export interface ViewFusedMember {
   readonly source?: ViewSource;
 }
 
+/** Where a node runs, as the IR says (`Placement`). */
 export type ViewPlacement = Placement;
 
+/** A plan node as renderers draw it: ids, kind, types, params, placement, stage, source and fused members. */
 export interface ViewNode {
   readonly id: string;
   readonly kind: string;
@@ -47,6 +49,7 @@ export interface ViewNode {
   readonly scope?: readonly string[];
 }
 
+/** A data edge as renderers draw it, with the element type it carries. */
 export interface ViewEdge {
   readonly from: string;
   readonly to: string;
@@ -56,6 +59,7 @@ export interface ViewEdge {
   readonly type: string;
 }
 
+/** An actor group as renderers draw it: class, count, device, host, resources and constructor arguments. */
 export interface ViewGroup {
   readonly name: string;
   /** `module#Class` of the actors. */
@@ -87,6 +91,10 @@ export interface ViewQueueLink {
   readonly capacity: number;
 }
 
+/**
+ * A renderer-friendly view of one plan graph (built by `graphView`): nodes, edges, actor groups, driver→actor
+ * calls, queue links and outputs, with paths made relative.
+ */
 export interface GraphView {
   readonly name: string;
   readonly nodes: readonly ViewNode[];
@@ -116,6 +124,7 @@ export interface InspectPassReport {
   readonly diff?: string;
 }
 
+/** The plain shape of an optimize report that renderers need (`OptimizeReport` fits it). */
 export interface InspectReport {
   readonly pipeline: readonly string[];
   readonly passes: readonly InspectPassReport[];
@@ -131,6 +140,7 @@ export interface InspectInput {
   readonly report: InspectReport;
 }
 
+/** Options of the graph view and the renderers. */
 export interface ViewOptions {
   /** Directory that source and module paths are shown relative to (default: the current directory). */
   readonly root?: string;

@@ -5,6 +5,7 @@
 import { dumpGraph } from '../ir/dump.js';
 import type { InspectInput, ViewOptions } from './model.js';
 
+/** Renders the optimized graph as the stable text dump (`dumpGraph`), paths relative to `options.root`. */
 export function renderText(input: Pick<InspectInput, 'optimized'>, options: ViewOptions = {}): string {
   return dumpGraph(input.optimized, options.root !== undefined ? { root: options.root } : {});
 }
