@@ -45,6 +45,10 @@ export function a2cPlan(config: A2cConfig): Stream<ResultDict> {
     .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
+/**
+ * The `a2c` algorithm: synchronous advantage actor-critic (optionally with gradient microbatches).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train a2c`.
+ */
 export const a2c: Algorithm<A2cConfig> = {
   name: 'a2c',
   description: 'synchronous advantage actor-critic (optionally with gradient microbatches)',

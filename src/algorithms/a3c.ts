@@ -31,6 +31,10 @@ export function a3cPlan(config: A3cConfig): Stream<ResultDict> {
     .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
+/**
+ * The `a3c` algorithm: asynchronous advantage actor-critic.
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train a3c`.
+ */
 export const a3c: Algorithm<A3cConfig> = {
   name: 'a3c',
   description: 'asynchronous advantage actor-critic',

@@ -55,6 +55,10 @@ export function apexPlan(config: ApexConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([store, replayed, update], { mode: 'async', outputIndexes: [2] }), workers, { ...config, selectedWorkers });
 }
 
+/**
+ * The `apex` algorithm: Ape-X DQN: distributed prioritized replay with per-worker exploration.
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train apex`.
+ */
 export const apex: Algorithm<ApexConfig> = {
   name: 'apex',
   description: 'Ape-X DQN: distributed prioritized replay with per-worker exploration',

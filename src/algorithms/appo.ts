@@ -41,6 +41,10 @@ export function appoPlan(config: AppoConfig): Stream<ResultDict> {
   return standardMetricsReporting(trained, workers, config);
 }
 
+/**
+ * The `appo` algorithm: asynchronous PPO (clipped surrogate on V-trace or GAE, target network).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train appo`.
+ */
 export const appo: Algorithm<AppoConfig> = {
   name: 'appo',
   description: 'asynchronous PPO (clipped surrogate on V-trace or GAE, target network)',

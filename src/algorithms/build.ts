@@ -10,6 +10,7 @@ import { optimize, type OptimizeOptions, type OptimizeReport } from '../optimize
 import type { ResultDict } from '../rl/ops/metrics.js';
 import type { Algorithm } from './common.js';
 
+/** What `buildAlgorithmPlan` returns: the compiled plan, the graph to run and the optimizer's report (if it ran). */
 export interface BuiltPlan {
   readonly compiled: CompiledPlan<ResultDict>;
   /** The graph to run: optimized, or the compiled one with `optimize: false`. */

@@ -57,6 +57,10 @@ export function ddpgPlan(config: DdpgConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([store, train], { mode: 'roundRobin', weights: trainingIntensityWeights(config), outputIndexes: [1] }), workers, config);
 }
 
+/**
+ * The `ddpg` algorithm: deep deterministic policy gradient (OU exploration, prioritized replay, Polyak targets).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train ddpg`.
+ */
 export const ddpg: Algorithm<DdpgConfig> = {
   name: 'ddpg',
   description: 'deep deterministic policy gradient (OU exploration, prioritized replay, Polyak targets)',

@@ -42,6 +42,10 @@ export function dqnPlan(config: DqnConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([store, train], { mode: 'roundRobin', weights, outputIndexes: [1] }), workers, config);
 }
 
+/**
+ * The `dqn` algorithm: deep Q-network (dueling, double Q, n-step, prioritized replay).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train dqn`.
+ */
 export const dqn: Algorithm<DqnConfig> = {
   name: 'dqn',
   description: 'deep Q-network (dueling, double Q, n-step, prioritized replay)',

@@ -46,6 +46,10 @@ export function impalaPlan(config: ImpalaConfig): Stream<ResultDict> {
   return standardMetricsReporting(learnAsync(batches, learner, { broadcastInterval: config.broadcastInterval }), workers, config);
 }
 
+/**
+ * The `impala` algorithm: importance-weighted actor-learner (V-trace, learner with its own loop).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train impala`.
+ */
 export const impala: Algorithm<ImpalaConfig> = {
   name: 'impala',
   description: 'importance-weighted actor-learner (V-trace, learner with its own loop)',

@@ -28,6 +28,10 @@ export function maPpoPlan(config: MaPpoConfig): Stream<ResultDict> {
   return standardMetricsReporting(updatePolicyKLs(trained, learner), workers, config);
 }
 
+/**
+ * The `ma-ppo` algorithm: multi-agent PPO over a policy map (shared or independent policies).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train ma-ppo`.
+ */
 export const maPpo: Algorithm<MaPpoConfig> = {
   name: 'ma-ppo',
   description: 'multi-agent PPO over a policy map (shared or independent policies)',

@@ -27,6 +27,10 @@ export function pgPlan(config: PgConfig): Stream<ResultDict> {
     .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
+/**
+ * The `pg` algorithm: vanilla policy gradient (REINFORCE).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train pg`.
+ */
 export const pg: Algorithm<PgConfig> = {
   name: 'pg',
   description: 'vanilla policy gradient (REINFORCE)',

@@ -49,6 +49,10 @@ export function ppoPlan(config: PpoConfig): Stream<ResultDict> {
     .pipe((trained) => standardMetricsReporting(trained, workers, config));
 }
 
+/**
+ * The `ppo` algorithm: proximal policy optimization (clipped surrogate, adaptive KL).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train ppo`.
+ */
 export const ppo: Algorithm<PpoConfig> = {
   name: 'ppo',
   description: 'proximal policy optimization (clipped surrogate, adaptive KL)',

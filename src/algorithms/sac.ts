@@ -49,6 +49,10 @@ export function sacPlan(config: SacConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([store, train], { mode: 'roundRobin', weights: trainingIntensityWeights(config), outputIndexes: [1] }), workers, config);
 }
 
+/**
+ * The `sac` algorithm: soft actor-critic (twin Q, automatic entropy tuning; Box or Discrete actions).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train sac`.
+ */
 export const sac: Algorithm<SacConfig> = {
   name: 'sac',
   description: 'soft actor-critic (twin Q, automatic entropy tuning; Box or Discrete actions)',

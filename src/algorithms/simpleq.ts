@@ -24,6 +24,10 @@ export function simpleQPlan(config: SimpleQConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([store, train], { mode: 'roundRobin', outputIndexes: [1] }), workers, config);
 }
 
+/**
+ * The `simpleq` algorithm: Q-learning with a target network and uniform replay.
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train simpleq`.
+ */
 export const simpleQ: Algorithm<SimpleQConfig> = {
   name: 'simpleq',
   description: 'Q-learning with a target network and uniform replay',

@@ -26,6 +26,10 @@ export const td3ConfigSchema = z
   })
   .strict();
 
+/**
+ * The `td3` algorithm: twin delayed DDPG (twin Q, target-policy smoothing, delayed actor updates).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train td3`.
+ */
 export const td3: Algorithm<DdpgConfig> = {
   name: 'td3',
   description: 'twin delayed DDPG (twin Q, target-policy smoothing, delayed actor updates)',

@@ -21,6 +21,7 @@ export function targetReward(result: { readonly episode_reward_mean: number; rea
   return Math.min(...target.policies.map((id) => result.policy_reward_mean?.[id] ?? Number.NaN));
 }
 
+/** A tuned config of one algorithm on one env: config overrides plus the learning target(s) it must reach. */
 export interface TunedExample {
   /** Config overrides on top of the algorithm's defaults. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -221,6 +222,7 @@ export function tunedExample(algorithm: string, env: string): TunedExample | und
   return tuned[algorithm]?.[env];
 }
 
+/** Every tuned example, with the algorithm and env it is for. */
 export function tunedExamples(): Array<{ algorithm: string; env: string; example: TunedExample }> {
   return Object.entries(tuned).flatMap(([algorithm, envs]) => Object.entries(envs).map(([env, example]) => ({ algorithm, env, example })));
 }

@@ -93,6 +93,10 @@ export function twoTrainerPlan(config: TwoTrainerConfig): Stream<ResultDict> {
   return standardMetricsReporting(concurrently([ppo, dqn], { mode: 'async', outputIndexes: [1] }), workers, config);
 }
 
+/**
+ * The `two-trainer` algorithm: PPO and DQN policies trained together in one multi-agent plan (the paper's composed trainers).
+ * Build its plan with `buildAlgorithmPlan`, train it with `Trainer`, or run it as `rlflow train two-trainer`.
+ */
 export const twoTrainer: Algorithm<TwoTrainerConfig> = {
   name: 'two-trainer',
   description: 'PPO and DQN policies trained together in one multi-agent plan (the paper\u2019s composed trainers)',
