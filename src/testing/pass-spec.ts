@@ -46,6 +46,10 @@ import { outputDifference, runGraph } from './run-plan.js';
 /** What to check: a pass, a registered pass's name, or a pipeline (a list of either). */
 export type PassTarget = Pass | string | readonly (Pass | string)[];
 
+/**
+ * Options of `passSpec`: the backends to compare on, the plans to generate, and the inventory, costs and pass
+ * options to optimize with.
+ */
 export interface PassSpecOptions {
   /** Backends the outputs are compared on (default `['local']`; `'farm'` starts a process per actor). */
   readonly backends?: readonly BackendName[];
@@ -73,6 +77,10 @@ export interface PassSpecStats {
   exact: number;
 }
 
+/**
+ * The fast-check properties a pass (or pipeline) must satisfy: its output verifies, it is idempotent if it
+ * says so, and the optimized plan outputs what the original does. Built by `passSpec`; `checkPass` asserts them all.
+ */
 export interface PassSpec {
   /** `pass 'fuse'` or `pipeline cleanup,fuse`. */
   readonly label: string;
@@ -251,6 +259,7 @@ export function passSpec(target: PassTarget, options: PassSpecOptions = {}): Pas
   return { label, pipeline: names, verifies, idempotent, preservesOutputs, stats };
 }
 
+/** Options of `checkPass`: those of `passSpec`, plus fast-check's run count, seed and parameters. */
 export interface CheckPassOptions extends PassSpecOptions {
   /** Generated plans per property (default 50). */
   readonly numRuns?: number;

@@ -89,8 +89,10 @@ export interface VectorGroup extends GroupBase {
   readonly delayMs: number;
 }
 
+/** An actor group of a generated plan: one of the deterministic counter actors. */
 export type GroupDesc = CounterGroup | UnevenGroup | VectorGroup;
 
+/** How a generated plan gathers its actor shards to the driver: `gatherSync`, `batchAcrossShards` or `gatherAsync`. */
 export type GatherDesc =
   | { readonly kind: 'gatherSync' }
   | { readonly kind: 'batchAcrossShards' }
@@ -110,10 +112,12 @@ export type DriverOp =
   /** A transform that yields the first `n` items and returns (only where the order is fixed). */
   | { readonly op: 'take'; readonly n: number };
 
+/** The source of a generated plan: actor groups (with their shard chains, gather and unpacking), or `fromItems`. */
 export type SourceDesc =
   | { readonly kind: 'actors'; readonly groups: readonly GroupDesc[]; readonly gather: GatherDesc; readonly unpack: readonly Unpack[] }
   | { readonly kind: 'items'; readonly items: readonly number[] };
 
+/** A `duplicate(2)` of a generated plan whose two copies run different driver chains and are merged by `concurrently`. */
 export interface SplitDesc {
   readonly mode: 'roundRobin' | 'async';
   readonly maxSkew: number;
@@ -131,6 +135,10 @@ export type DeadBranchDesc =
   | { readonly kind: 'copy'; readonly mode: 'roundRobin' | 'async'; readonly maxSkew: number; readonly batches: readonly number[] }
   | { readonly kind: 'items'; readonly mode: 'roundRobin' | 'async'; readonly items: readonly number[]; readonly batch: number };
 
+/**
+ * A generated plan as plain data (fast-check can shrink and print it): its source, driver stages and optional
+ * split, dead branch, final batch and queue join. Build it with `build`, predict its outputs with `expected`.
+ */
 export interface PlanDesc {
   readonly source: SourceDesc;
   readonly driver: readonly DriverOp[];
@@ -216,6 +224,7 @@ function mark(branch: number): (t: Tagged) => Tagged {
 // ---------------------------------------------------------------------------------------------------
 // Arbitraries
 
+/** Options of `planArbitrary`: how large the generated plans may be. */
 export interface PlanArbitraryOptions {
   /** Most actors in one group (default 3). The farm starts a process per actor, so keep it small there. */
   readonly maxActorsPerGroup?: number;

@@ -21,6 +21,7 @@ async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promi
   }
 }
 
+/** Options of `runGraph`: the backend, the seed, how many outputs to expect and the time limit. */
 export interface RunGraphOptions {
   readonly backend: ActorBackend | BackendName;
   readonly seed: number;

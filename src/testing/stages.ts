@@ -93,9 +93,13 @@ export const VectorCounter = actorClass(
   { items: 'number' },
 );
 
+/** Actor-side stage of the generated plans: doubles a number. */
 export const double = actorStage(import.meta.url, (x: number) => x * 2, { in: 'number', out: 'number' });
+/** Actor-side filter of the generated plans: keeps even numbers. */
 export const isEven = actorStage(import.meta.url, (x: number) => x % 2 === 0, { in: 'number' });
+/** Actor-side stage of the generated plans: maps `x` to the pair `[x, -x]`. */
 export const pairUp = actorStage(import.meta.url, (x: number) => [x, -x], { in: 'number', out: 'number' });
+/** Actor-side stage factory of the generated plans: `scale.with(k)` multiplies each number by `k`. */
 export const scale = actorStageFactory(import.meta.url, (k: number) => (x: number) => x * k, { in: 'number', out: 'number' });
 /** A stateful stage: the running sum of its shard's items (state per shard, so fusing must keep it). */
 export const runningSum = actorStageFactory(
