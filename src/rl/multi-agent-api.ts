@@ -98,6 +98,7 @@ export interface MultiAgentLearnResult {
   readonly priorities?: PriorityUpdate;
 }
 
+/** A multi-agent rollout worker's state (`getState`/`setState`): every policy's state and the global vars. */
 export interface MultiAgentWorkerState {
   readonly policies: Readonly<Record<string, PolicyState>>;
   readonly globalVars: GlobalVars;
@@ -105,7 +106,9 @@ export interface MultiAgentWorkerState {
 
 type Awaitable<T> = T | Promise<T>;
 
+/** The methods of a multi-agent rollout worker (and learner) that the multi-agent RL operators call. */
 export interface MultiAgentWorkerApi {
+  /** Endless stream of `sample()` results (the worker's items). */
   items(): AsyncIterable<MultiAgentBatch>;
   /** One fragment: `rolloutFragmentLength` env steps per env copy, one postprocessed batch per policy. */
   sample(): Awaitable<MultiAgentBatch>;
@@ -121,10 +124,13 @@ export interface MultiAgentWorkerApi {
   updateKl(sampledKls: Readonly<Record<string, number>>): Awaitable<Record<string, number>>;
   /** Drains the episodes finished since the last call (with per-policy rewards). */
   getMetrics(): Awaitable<EpisodeMetrics[]>;
+  /** Every policy's state and the global vars, for checkpoints. */
   getState(): Awaitable<MultiAgentWorkerState>;
+  /** Restores a state from `getState`. */
   setState(state: MultiAgentWorkerState): Awaitable<void>;
   /** One policy's state, for a per-policy checkpoint. */
   getPolicyState(policyId: string): Awaitable<PolicyState>;
+  /** Restores one policy's state (from `getPolicyState`). */
   setPolicyState(policyId: string, state: PolicyState): Awaitable<void>;
 }
 

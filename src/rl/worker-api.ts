@@ -110,13 +110,17 @@ export interface RolloutWorkerApi {
   items(): AsyncIterable<SampleBatch>;
   /** One rollout fragment: `rolloutFragmentLength × numEnvs` env steps, postprocessed (GAE). */
   sample(): Awaitable<SampleBatch>;
+  /** Sets the policy weights (and the global vars, e.g. the timestep for exploration schedules). */
   setWeights(weights: readonly Float32Array[], globalVars?: GlobalVars): Awaitable<void>;
+  /** The policy weights. */
   getWeights(): Awaitable<Float32Array[]>;
   /** Minibatch SGD on the worker's policy (the learner's job); returns stats and new weights. */
   learnOnBatch(batch: SampleBatch, options: SgdOptions): Awaitable<LearnResult>;
+  /** Gradients of the loss on `batch` (not applied), with stats and the batch's row count. */
   computeGradients(batch: SampleBatch): Awaitable<GradientsResult>;
   /** Applies gradients; returns the new weights. */
   applyGradients(grads: readonly Float32Array[]): Awaitable<Float32Array[]>;
+  /** PPO's adaptive KL coefficient update from the sampled KL; returns the new coefficient. */
   updateKl(sampledKl: number): Awaitable<number>;
   /** Q policies: copies the online weights into the target network. */
   updateTargetNetwork(): Awaitable<void>;
@@ -126,7 +130,9 @@ export interface RolloutWorkerApi {
   flushFilter(): Awaitable<{ readonly state: FilterState; readonly delta: RunningStatState }>;
   /** Adopts the merged master filter. */
   syncFilter(master: FilterState): Awaitable<void>;
+  /** The worker's complete state (policy, filter, global vars, sampling), for checkpoints. */
   getState(): Awaitable<WorkerState>;
+  /** Restores a state from `getState`. */
   setState(state: WorkerState): Awaitable<void>;
 }
 

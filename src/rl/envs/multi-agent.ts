@@ -15,17 +15,20 @@ import type { Action, BoxSpace, Env, Space } from './types.js';
 /** The key of `terminateds`/`truncateds` that ends the episode for every agent. */
 export const ALL_AGENTS = '__all__';
 
+/** An agent's id in a multi-agent env. */
 export type AgentId = string;
 
 /** A dict keyed by agent id. */
 export type AgentDict<T> = Readonly<Record<AgentId, T>>;
 
+/** What `MultiAgentEnv.reset` returns: the first observations and infos of the agents that act first. */
 export interface MultiAgentResetResult {
   /** The first observation of every agent that acts at the first step. */
   readonly observations: AgentDict<Float32Array>;
   readonly infos: AgentDict<Record<string, unknown>>;
 }
 
+/** What `MultiAgentEnv.step` returns: per-agent observations, rewards, end flags (with `__all__`) and infos. */
 export interface MultiAgentStepResult {
   /**
    * The agents that act next, with their observations; an agent that just ended is here too, with its
@@ -49,9 +52,13 @@ export interface MultiAgentEnv {
   readonly id: string;
   /** Every agent id that may ever appear, in a stable order (PettingZoo's `possible_agents`). */
   readonly possibleAgents: readonly AgentId[];
+  /** The observation space of `agent`. */
   observationSpace(agent: AgentId): BoxSpace;
+  /** The action space of `agent`. */
   actionSpace(agent: AgentId): Space;
+  /** Starts an episode; `seed` reseeds the environment's RNG. */
   reset(options?: { readonly seed?: number }): MultiAgentResetResult;
+  /** Takes one step with an action for every agent that is due to act. */
   step(actions: AgentDict<Action>): MultiAgentStepResult;
 }
 

@@ -48,6 +48,7 @@ export interface Env {
   readonly actionSpace: Space;
   /** Starts an episode; `seed` reseeds the environment's RNG (as Gymnasium's `reset(seed=…)`). */
   reset(options?: { readonly seed?: number }): ResetResult;
+  /** Takes one step with `action`; returns the next observation, the reward and whether the episode ended. */
   step(action: Action): StepResult;
 }
 
@@ -72,6 +73,7 @@ export interface VectorEnv {
   readonly truncateds: Uint8Array;
   /** [num × obsDim]: last observation of an episode that ended at the latest step (valid where done). */
   readonly finalObservations: Float32Array;
+  /** Resets every copy (copy i reseeded from `seed` when given) and writes the first observations. */
   reset(seed?: number): void;
   /** Steps every copy; `actions` is [num] (Discrete, as Int32Array/Float32Array) or [num × actDim] (Box). */
   step(actions: Int32Array | Float32Array): void;

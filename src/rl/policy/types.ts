@@ -109,13 +109,19 @@ export interface Policy {
   learnOnBatch(batch: SampleBatch): LearnerStats;
   /** Gradients of the loss on `batch` (not applied), as plain arrays, plus stats. */
   computeGradients(batch: SampleBatch): { readonly grads: Float32Array[]; readonly stats: LearnerStats };
+  /** Applies gradients (as from `computeGradients`) with the policy's optimizer. */
   applyGradients(grads: readonly Float32Array[]): void;
+  /** The model weights, one array per variable. */
   getWeights(): Float32Array[];
+  /** Replaces the model weights (same order and sizes as `getWeights`). */
   setWeights(weights: readonly Float32Array[]): void;
+  /** Weights, optimizer slots and loss state, as plain data (for checkpoints). */
   getState(): PolicyState;
+  /** Restores a state from `getState`. */
   setState(state: PolicyState): void;
   /** PPO's adaptive KL coefficient update from the sampled KL; returns the new coefficient. */
   updateKl(sampledKl: number): number;
+  /** Frees the policy's tensors; the policy is unusable afterwards. */
   dispose(): void;
   /**
    * Off-policy policies postprocess a fragment themselves (Q policies: n-step transitions); the rollout
