@@ -62,6 +62,7 @@ export interface ObservationFilter {
   apply(obs: Float32Array, n: number, update?: boolean): Float32Array;
   /** A copy of the statistics gathered since the buffer was last cleared. */
   delta(): RunningStatState;
+  /** Forgets the statistics gathered since the last clear (the running totals stay). */
   clearBuffer(): void;
   /** `delta()` then `clearBuffer()` (RLlib's `get_filters(flush_after=True)`). */
   flushDelta(): RunningStatState;

@@ -21,6 +21,7 @@ import { SampleBatchError } from './errors.js';
 import { segmentEnds } from './gae.js';
 import { SB, type SampleBatch } from './sample-batch.js';
 
+/** Options of `vtrace`: the discount and the clipping thresholds of the importance weights. */
 export interface VTraceOptions {
   /** Discount factor γ in [0, 1]. */
   readonly gamma: number;
@@ -32,6 +33,7 @@ export interface VTraceOptions {
   readonly pgRhoBar?: number;
 }
 
+/** What `vtrace` returns: value targets, policy-gradient advantages and the raw importance ratios, one per row. */
 export interface VTraceResult {
   /** Value targets vs_s. */
   readonly vs: Float32Array;

@@ -12,6 +12,7 @@ import { createRng } from '../../rng/index.js';
 // One error for every env check, single- or multi-agent: `problems` lists each violation found.
 import { EnvCheckError } from './check-env.js';
 
+/** Options of `checkMultiAgentEnv`: how many steps to run and the seed. */
 export interface MultiAgentCheckOptions {
   /** Env steps to run (episodes are reset as they end; default 300). */
   readonly steps?: number;
@@ -19,6 +20,7 @@ export interface MultiAgentCheckOptions {
   readonly seed?: number;
 }
 
+/** What `checkMultiAgentEnv` found on success: steps and episodes run, and the agents seen acting. */
 export interface MultiAgentCheckReport {
   readonly steps: number;
   readonly episodes: number;

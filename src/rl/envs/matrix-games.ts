@@ -16,8 +16,11 @@ import { ALL_AGENTS, MultiAgentEnvError, type AgentDict, type AgentId, type Mult
 import { box, discrete } from './spaces.js';
 import type { Action, BoxSpace, DiscreteSpace } from './types.js';
 
+/** Rock's action index in `RockPaperScissorsEnv`. */
 export const ROCK = 0;
+/** Paper's action index in `RockPaperScissorsEnv`. */
 export const PAPER = 1;
+/** Scissors' action index in `RockPaperScissorsEnv`. */
 export const SCISSORS = 2;
 
 /** +1 when move `a` beats move `b`, −1 when it loses, 0 on a draw. */
@@ -33,6 +36,7 @@ abstract class RepeatedGame implements MultiAgentEnv {
   protected abstract readonly obsSpace: BoxSpace;
   protected abstract readonly actSpace: DiscreteSpace;
   protected round = 0;
+  /** The game's seeded RNG (reseeded by `reset({ seed })`). */
   protected random: () => number;
   private needsReset = true;
 
@@ -92,6 +96,7 @@ abstract class RepeatedGame implements MultiAgentEnv {
   protected abstract start(): void;
   /** Plays one round; returns each agent's reward, in `possibleAgents` order. */
   protected abstract play(moves: readonly number[]): number[];
+  /** Every agent's observation of the current round. */
   protected abstract observe(): Record<AgentId, Float32Array>;
 }
 

@@ -50,6 +50,7 @@ abstract class MountainCarBase extends InPlaceEnvBase {
   velocity = 0;
   elapsed = 0;
 
+  /** Starts an episode (reseeding first when `seed` is given) and writes its first observation at `out[offset]`. */
   resetInto(out: Float32Array, offset: number, seed?: number): void {
     this.beginReset(seed);
     this.position = this.uniform(-0.6, -0.4);
@@ -71,6 +72,7 @@ abstract class MountainCarBase extends InPlaceEnvBase {
     this.needsReset = false;
   }
 
+  /** Writes the observation `[position, velocity]` at `out[offset]`. */
   protected writeObs(out: Float32Array, offset: number): void {
     out[offset] = this.position;
     out[offset + 1] = this.velocity;
@@ -87,6 +89,7 @@ export class MountainCarEnv extends MountainCarBase {
     super('MountainCar-v0', config, 200);
   }
 
+  /** Steps with the action at `actions[actionOffset]`, writes the next observation at `out[offset]`, returns the step flags. */
   stepInto(actions: Int32Array | Float32Array, actionOffset: number, out: Float32Array, offset: number): number {
     const action = actions[actionOffset] as number;
     let position = this.position;
@@ -117,6 +120,7 @@ export class MountainCarContinuousEnv extends MountainCarBase {
     super('MountainCarContinuous-v0', config, 999);
   }
 
+  /** Steps with the action at `actions[actionOffset]`, writes the next observation at `out[offset]`, returns the step flags. */
   stepInto(actions: Int32Array | Float32Array, actionOffset: number, out: Float32Array, offset: number): number {
     const action = actions[actionOffset] as number;
     let position = this.position;

@@ -9,6 +9,7 @@ import { CoordinationGameEnv, RockPaperScissorsEnv } from './matrix-games.js';
 import { makeMultiAgent, type MultiAgentEnv, type MultiAgentEnvFactory } from './multi-agent.js';
 import { UnknownEnvError, type EnvRef } from './registry.js';
 
+/** A registered multi-agent env: its id and the module that registers it. */
 export interface MultiAgentEnvSpec {
   readonly id: string;
   /** URL of the module that registers the env (so other processes can import it), if given. */

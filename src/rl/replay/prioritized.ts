@@ -18,6 +18,7 @@ export const WEIGHTS = 'weights';
 /** Column with the buffer slots of a replayed batch's rows (for priority updates). */
 export const BATCH_INDEXES = 'batchIndexes';
 
+/** Options of `ReplayBuffer`: its capacity in rows and, for prioritized replay, the priority exponent α. */
 export interface ReplayBufferOptions {
   /** Rows kept (older rows are overwritten). */
   readonly capacity: number;
@@ -25,6 +26,7 @@ export interface ReplayBufferOptions {
   readonly alpha?: number;
 }
 
+/** A `ReplayBuffer`'s state as plain data: the ring's state, the maximum priority and (with contents) the priorities. */
 export interface PrioritizedState {
   readonly ring: RingBufferState;
   readonly maxPriority: number;
@@ -32,6 +34,10 @@ export interface PrioritizedState {
   readonly priorities?: Float64Array;
 }
 
+/**
+ * One policy's replay buffer: a columnar ring of rows, sampled uniformly or, with `alpha`, by priority
+ * (with importance weights and slots added as the `weights` and `batchIndexes` columns).
+ */
 export class ReplayBuffer {
   readonly ring: ColumnarRingBuffer;
   readonly alpha: number | undefined;
@@ -132,11 +138,13 @@ export class ReplayBuffer {
     return this.sum.leaves().slice(0, size).map((p) => p / total);
   }
 
+  /** The buffer's state; the stored rows and priorities only with `contents: true`. */
   getState(options: { readonly contents?: boolean } = {}): PrioritizedState {
     const ring = this.ring.getState(options);
     return { ring, maxPriority: this.maxPriority, ...(options.contents && this.sum ? { priorities: this.sum.leaves().slice(0, this.ring.size) } : {}) };
   }
 
+  /** Restores a state from `getState` (missing priorities default to the maximum priority). */
   setState(state: PrioritizedState): void {
     this.ring.setState(state.ring);
     this.maxPriority = state.maxPriority;

@@ -26,12 +26,14 @@ export const replayBuffersConfigSchema = z
     eps: z.number().positive().default(1e-6).describe('added to |TD error| to make a priority'),
   })
   .strict();
+/** Config of `ReplayBuffers` as given (defaults not yet filled in); see `replayBuffersConfigSchema`. */
 export type ReplayBuffersConfig = z.input<typeof replayBuffersConfigSchema>;
 type Resolved = z.output<typeof replayBuffersConfigSchema>;
 
 /** TD errors of one replayed batch, per policy: the slots it came from and |δ| per row. */
 export type PriorityUpdate = Readonly<Record<string, { readonly batchIndexes: Int32Array; readonly tdErrors: Float32Array }>>;
 
+/** Replay counters: env steps added, rows replayed, stored rows per policy, and the current β. */
 export interface ReplayStats {
   readonly numAdded: number;
   readonly numReplayed: number;
@@ -39,6 +41,7 @@ export interface ReplayStats {
   readonly beta: number;
 }
 
+/** The state of `ReplayBuffers` as plain data: counters and every policy's buffer state. */
 export interface ReplayBuffersState {
   readonly numAdded: number;
   readonly numReplayed: number;
@@ -46,6 +49,10 @@ export interface ReplayBuffersState {
   readonly buffers: Readonly<Record<string, PrioritizedState>>;
 }
 
+/**
+ * Replay buffers keyed by policy id, as DQN-style plans store into and replay from: `replay()` answers
+ * `null` until `learningStarts` env steps were added, then one sampled batch per policy.
+ */
 export class ReplayBuffers {
   readonly config: Resolved;
   private readonly buffers = new Map<string, ReplayBuffer>();
@@ -114,6 +121,7 @@ export class ReplayBuffers {
     return this.buffers.get(policyId);
   }
 
+  /** The replay counters (for result dicts). */
   stats(): ReplayStats {
     return { numAdded: this.numAdded, numReplayed: this.numReplayed, sizes: Object.fromEntries([...this.buffers].map(([k, b]) => [k, b.size])), beta: this.beta };
   }
@@ -128,6 +136,7 @@ export class ReplayBuffers {
     };
   }
 
+  /** Replaces every buffer and counter with a state from `getState`. */
   setState(state: ReplayBuffersState): void {
     this.numAdded = state.numAdded;
     this.numReplayed = state.numReplayed;

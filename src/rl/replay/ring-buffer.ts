@@ -47,6 +47,10 @@ export interface RingBufferState {
   readonly contents?: Readonly<Record<string, { readonly width: number; readonly data: Column }>>;
 }
 
+/**
+ * A FIFO ring of sample-batch rows on preallocated typed arrays, one per column (columns fixed by the
+ * first batch added); when full, the oldest rows are overwritten.
+ */
 export class ColumnarRingBuffer {
   private columns: Map<string, StoredColumn> | undefined;
   private names: string[] = [];

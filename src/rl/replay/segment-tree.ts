@@ -26,6 +26,7 @@ abstract class SegmentTree {
     this.nodes = new Float64Array(2 * this.capacity).fill(neutral);
   }
 
+  /** The tree's associative operation (sum or min) on two children. */
   protected abstract combine(a: number, b: number): number;
 
   /** Sets leaf `idx` to `value` and updates its ancestors. */
@@ -37,6 +38,7 @@ abstract class SegmentTree {
     for (i >>= 1; i >= 1; i >>= 1) nodes[i] = this.combine(nodes[2 * i]!, nodes[2 * i + 1]!);
   }
 
+  /** The value of leaf `idx`. */
   get(idx: number): number {
     return this.nodes[idx + this.capacity]!;
   }
@@ -58,6 +60,7 @@ export class SumSegmentTree extends SegmentTree {
     super(size, 0);
   }
 
+  /** The tree's operation on two children. */
   protected combine(a: number, b: number): number {
     return a + b;
   }
@@ -89,6 +92,7 @@ export class MinSegmentTree extends SegmentTree {
     super(size, Number.POSITIVE_INFINITY);
   }
 
+  /** The tree's operation on two children. */
   protected combine(a: number, b: number): number {
     return a < b ? a : b;
   }
