@@ -131,7 +131,12 @@ export type ActorInstance = object;
 export type ActorOf<D> = D extends ActorClassDef<infer I, infer _A> ? I : never;
 
 /** The element type of an actor's `items()` stream. */
-export type ItemOf<I> = I extends { /** The actor's item stream. */ items(): Iterable<infer T> | AsyncIterable<infer T> } ? T : never;
+export type ItemOf<I> = I extends {
+  /** The actor's item stream. */
+  items(): Iterable<infer T> | AsyncIterable<infer T>;
+}
+  ? T
+  : never;
 
 /**
  * Defines an actor class. Its constructor receives an `ActorContext` first, then the group's `args`.

@@ -26,7 +26,12 @@ export interface StageRef {
  */
 export type StageBinding =
   | { readonly type: 'ref'; readonly ref: StageRef; readonly args: readonly unknown[] }
-  | { readonly type: 'closure'; readonly name: string; /** The closure itself; absent once the plan went through JSON. */ readonly fn?: (...args: never[]) => unknown };
+  | {
+      readonly type: 'closure';
+      readonly name: string;
+      /** The closure itself; absent once the plan went through JSON. */
+      readonly fn?: (...args: never[]) => unknown;
+    };
 
 /** Devices an actor group can be placed on. */
 export type Device = 'cpu' | 'gpu';

@@ -198,6 +198,7 @@ export class NoFilter implements ObservationFilter {
   delta(): RunningStatState {
     return emptyStat(this._dim);
   }
+  /** Nothing to clear. */
   clearBuffer(): void {}
   flushDelta(): RunningStatState {
     return emptyStat(this._dim);
@@ -319,6 +320,7 @@ export class MeanStdFilter implements ObservationFilter {
     return this.buffer.state();
   }
 
+  /** Forgets the statistics gathered since the last clear (the running totals stay). */
   clearBuffer(): void {
     this.buffer = new RunningStat(this._dim);
   }

@@ -21,6 +21,7 @@ import { MinibatchBuffer } from './minibatch-buffer.js';
 
 type Awaitable<T> = T | Promise<T>;
 
+/** Options of the learner loop: in-queue capacity, minibatch buffer slots and passes per batch. */
 export interface LearnerLoopOptions {
   /** Capacity of the in-queue (RLlib's learner_queue_size, default 16). */
   readonly queueSize?: number;

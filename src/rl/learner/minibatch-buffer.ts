@@ -20,6 +20,10 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
+/**
+ * A ring of batch slots in front of the learner's in-queue (RLlib's `MinibatchBuffer`): each batch is learned
+ * up to `numPasses` times, interleaved with the other slots' batches.
+ */
 export class MinibatchBuffer<T> {
   private readonly slots: Array<T | undefined>;
   private readonly ttl: number[];

@@ -12,6 +12,10 @@ import { collectMetrics, oncePerTimeInterval, oncePerTimestepsElapsed, synchroni
 
 export type { ResultDict } from './stages/metrics.js';
 
+/**
+ * Options of `standardMetricsReporting`: iteration minimums (steps, seconds), episode smoothing and
+ * observation-filter synchronization.
+ */
 export interface ReportingOptions {
   /** Minimum env steps sampled per iteration (RLlib's timesteps_per_iteration; 0 = no minimum). */
   readonly timestepsPerIteration?: number;

@@ -277,14 +277,17 @@ export class DdpgPolicy extends QActorCriticBase {
     return { timestep: this.timestep };
   }
 
+  /** Restores the explored-steps counter. */
   protected restoreExtra(extra: Readonly<Record<string, number>>): void {
     this.timestep = extra.timestep ?? 0;
   }
 
+  /** The actor's variables (for tests comparing gradients). */
   actorVariables() {
     return layerVariables(this.actor);
   }
 
+  /** The critics' variables, critic by critic. */
   criticVariables() {
     return this.q.flatMap((q) => layerVariables(q));
   }

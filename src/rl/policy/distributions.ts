@@ -33,6 +33,7 @@ export interface ActionDistribution {
   sample(inputs: Float32Array, n: number, explore: boolean, random: () => number, actions: Int32Array | Float32Array, logp: Float32Array): void;
   /** log π(a | inputs) per row. */
   logp(inputs: Float32Array, actions: ArrayLike<number>, n: number): Float32Array;
+  /** Entropy per row. */
   entropy(inputs: Float32Array, n: number): Float32Array;
   /** KL(p ‖ q) per row. */
   kl(p: Float32Array, q: Float32Array, n: number): Float32Array;
@@ -119,6 +120,7 @@ export class Categorical implements ActionDistribution {
     }
   }
 
+  /** Entropy −Σ p·log p per row. */
   entropy(logits: Float32Array, n: number): Float32Array {
     const k = this.numActions;
     const out = new Float32Array(n);
@@ -250,6 +252,7 @@ export class DiagGaussian implements ActionDistribution {
     return out;
   }
 
+  /** Entropy per row: Σ (log σ + ½·log(2πe)) over the action dimensions. */
   entropy(inputs: Float32Array, n: number): Float32Array {
     const d = this.dim;
     const out = new Float32Array(n);

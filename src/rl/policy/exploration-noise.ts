@@ -11,6 +11,10 @@
  */
 import { normalSource } from './mlp.js';
 
+/**
+ * Exploration noise of a deterministic actor: Gaussian or Ornstein–Uhlenbeck, after `randomTimesteps` uniformly
+ * random actions, with a scale annealed from `initialScale` to `finalScale` over `scaleTimesteps`.
+ */
 export type NoiseConfig =
   | {
       readonly type: 'gaussian';

@@ -136,10 +136,12 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
     this.trainRandom = createRng(s('train'));
   }
 
+  /** Throws when the policy was disposed. */
   protected live(): void {
     if (this.disposed) throw new Error(`${this.name} policy: used after dispose()`);
   }
 
+  /** Checks that `obs` holds `n` observations and returns exactly those `n × obsDim` values. */
   protected checkObs(obs: Float32Array, n: number): Float32Array {
     if (!Number.isInteger(n) || n < 0) throw new Error(`${this.name} policy: n must be a non-negative integer, got ${n}`);
     if (obs.length < n * this.obsDim) throw new Error(`${this.name} policy: ${n} observations need ${n * this.obsDim} values, got ${obs.length}`);
@@ -249,6 +251,7 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
 
   /** Extra plain numbers of the subclass's state (α, counters). */
   protected abstract extraState(): Record<string, number>;
+  /** Restores the subclass's extra state (from `extraState`) in `setState`. */
   protected abstract restoreExtra(extra: Readonly<Record<string, number>>): void;
 
   getState(): PolicyState {
@@ -286,6 +289,7 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
     throw new Error(`${this.name} policy: computeGradients is not supported (actor, critic and entropy updates are one learnOnBatch step); use learnOnBatch`);
   }
 
+  /** Not supported: these policies train in one `learnOnBatch` step. Always throws. */
   applyGradients(): void {
     throw new Error(`${this.name} policy: applyGradients is not supported; use learnOnBatch`);
   }

@@ -134,6 +134,10 @@ export class SacPolicy extends QActorCriticBase {
     return Math.exp(this.logAlpha);
   }
 
+  /**
+   * Actions for `n` observations: sampled from the squashed Gaussian (or categorical) policy when `explore`,
+   * else deterministically; returns the actions with their log-probabilities.
+   */
   computeActions(obs: Float32Array, n: number, options: { readonly explore: boolean; readonly random: () => number }): ActionBatch {
     this.live();
     const x = this.checkObs(obs, n);
@@ -362,6 +366,7 @@ export class SacPolicy extends QActorCriticBase {
     return { logAlpha: this.logAlpha, alphaAdamM: m, alphaAdamV: v, alphaAdamStep: step };
   }
 
+  /** Restores α and its optimizer's state. */
   protected restoreExtra(extra: Readonly<Record<string, number>>): void {
     this.logAlpha = extra.logAlpha ?? this.logAlpha;
     this.alphaAdam.setState([extra.alphaAdamM ?? 0, extra.alphaAdamV ?? 0, extra.alphaAdamStep ?? 0]);
