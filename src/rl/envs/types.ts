@@ -71,7 +71,7 @@ export interface VectorEnv {
   readonly rewards: Float32Array;
   readonly terminateds: Uint8Array;
   readonly truncateds: Uint8Array;
-  /** [num × obsDim]: last observation of an episode that ended at the latest step (valid where done). */
+  /** Last observation (`[num × obsDim]`) of an episode that ended at the latest step (valid where done). */
   readonly finalObservations: Float32Array;
   /** Resets every copy (copy i reseeded from `seed` when given) and writes the first observations. */
   reset(seed?: number): void;
