@@ -124,7 +124,7 @@ const CLOSE_GRACE_MS = 2000;
 
 /**
  * The `farm` backend: each actor is its own worker process on this machine, with call deadlines,
- * heartbeats and restarts as the actor group's fault options say.
+ * heartbeats, and crash recovery (restart or give up) as the run's `FaultOptions` and the group's `resync` allow.
  */
 export class FarmBackend implements ActorBackend {
   readonly name = 'farm';

@@ -144,7 +144,7 @@ export class ReplayBuffer {
     return { ring, maxPriority: this.maxPriority, ...(options.contents && this.sum ? { priorities: this.sum.leaves().slice(0, this.ring.size) } : {}) };
   }
 
-  /** Restores a state from `getState` (missing priorities default to the maximum priority). */
+  /** Restores a state from `getState` (slots without a saved priority get `maxPriority^α`). */
   setState(state: PrioritizedState): void {
     this.ring.setState(state.ring);
     this.maxPriority = state.maxPriority;
