@@ -6,11 +6,15 @@
  *
  * Every stage is deterministic and every source is finite, so every plan terminates. The shape of a
  * plan: a source (actor groups sharded by `fromActors`, unioned when there are two, with chains of
- * actor-side stages, then a gather; or `fromItems`), driver-side stages, optionally a
- * `duplicate(2)` whose copies run different driver chains and are merged by `concurrently`,
- * optionally a *dead branch* (the stream joined with a side-effect-free stream whose items are dropped:
+ * actor-side stages, then a gather; or `fromItems` / `fromIterable`), driver-side stages (among them
+ * the RL call stages: `callActor` with and without `keepSource`, then `zipWithSourceActor` or
+ * `callSourceActor`, and `callActors`, all against the plan's `Echo` group `E`), optionally a
+ * `duplicate(n)` (n = 2..4) whose copies run different driver chains and are merged by `concurrently`
+ * (round-robin weights include fractions and `'*'`),
+ * optionally a *dead branch* (the stream joined with a stream whose items are dropped:
  * `concurrently([s, dead], { outputIndexes: [0] })`, the dead stream being a second copy of `s` through
- * `batch(n).flatten()`, or a `fromItems(…).batch(n)`), optionally a final `batch(n)`, and optionally an
+ * `batch(n).flatten()`, optionally ending in a side effect `callActors(E, 'record')`, or a
+ * `fromItems(…).batch(n)`), optionally a final `batch(n)`, and optionally an
  * `enqueue`/`dequeue` pair joined by
  * `concurrently(async, outputIndexes=[1])`. The queue join comes last because a `dequeue` never ends
  * by itself (as RLlib's `Dequeue`): a plan with one is run for the model's count of outputs, and
@@ -31,7 +35,7 @@
  * but not in the copies of a `duplicate` (see `normalize`).
  *
  * Work for the optimizer: every shard chain is at least two actor-side nodes (`fromActors` and the tag),
- * often more (`fuse`); `batch(1).flatten()` pairs are drawn often, and dead branches are side-effect
+ * often more (`fuse`); `batch(1).flatten()` pairs are drawn often, and dead branches are often side-effect
  * free (`cleanup`); `gatherAsync` often has no `batchMs`, and `VectorCounter` groups declare vectorizable
  * work (`batch`).
  */
@@ -138,7 +142,7 @@ export interface SplitDesc {
 /**
  * A stream whose items are dropped, run next to the plan's stream by
  * `concurrently([s, dead], { mode, outputIndexes: [0] })`: a second copy of `s` (`s.duplicate(2)`)
- * through `batch(n).flatten()` pairs, or `fromItems(items).batch(n)`. Nothing in it has side effects.
+ * through `batch(n).flatten()` pairs, or `fromItems(items).batch(n)`. With `record`, the copy ends in `callActors(E, 'record')`, a side effect no pass may drop.
  */
 export type DeadBranchDesc =
   /** `record`: the dead copy ends with `callActors(E, 'record')`, a side effect no pass may drop. */
