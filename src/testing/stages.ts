@@ -154,3 +154,26 @@ export const takeFirst = actorStageFactory(
     },
   { in: 'number', out: 'number' },
 );
+
+/**
+ * A driver-called actor for the RL call stages of generated plans (`callActor`, `callActors`,
+ * `callSourceActor`): `echo` replies with its argument, `record` keeps it (a side effect) and replies
+ * with the count so far.
+ */
+export const Echo = actorClass(
+  import.meta.url,
+  class Echo {
+    readonly received: unknown[] = [];
+    constructor(readonly ctx: ActorContext) {}
+    echo<T>(x: T): T {
+      return x;
+    }
+    record(x: unknown): number {
+      this.received.push(x);
+      return this.received.length;
+    }
+    getReceived(): unknown[] {
+      return this.received;
+    }
+  },
+);

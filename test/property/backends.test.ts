@@ -91,6 +91,7 @@ suite('plan generator and model', () => {
       fc.property(planArbitrary(), (desc) => {
         assert.deepStrictEqual(normalize(desc), desc);
         if (desc.source.kind === 'items') seen.add('fromItems');
+        else if (desc.source.kind === 'iterable') seen.add('fromIterable');
         else {
           seen.add(desc.source.gather.kind);
           if (desc.source.gather.kind === 'gatherAsync' && desc.source.gather.batchMs === undefined) seen.add('gatherAsync without batchMs');
@@ -104,11 +105,17 @@ suite('plan generator and model', () => {
           }
           for (const u of desc.source.unpack) seen.add(`unpack ${u}`);
         }
-        for (const op of desc.driver) seen.add(`driver ${op.op}`);
+        for (const op of [...desc.driver, ...(desc.split?.branches.flat() ?? [])]) {
+          seen.add(`driver ${op.op}`);
+          if (op.op === 'callActor') seen.add(`callActor keepSource=${op.keepSource} then ${op.then}`);
+        }
         if (desc.driver.some((op) => op.op === 'batchFlatten' && op.n === 1)) seen.add('driver batch(1).flatten()');
         if (desc.deadBranch) seen.add(`dead branch ${desc.deadBranch.kind}`);
+        if (desc.deadBranch?.kind === 'copy' && desc.deadBranch.record) seen.add('dead branch with side effects');
         if (desc.queue) seen.add('queue');
         if (desc.split) seen.add(`split ${desc.split.mode}`);
+        if (desc.split && desc.split.branches.length > 2) seen.add(`duplicate(n > 2) ${desc.split.mode}`);
+        if (desc.split?.mode === 'roundRobin' && desc.split.weights.includes('*')) seen.add("roundRobin weight '*'");
         if (desc.finalBatch !== undefined) seen.add('final batch');
         seen.add(isOrdered(desc) ? 'ordered' : 'unordered');
         assert.ok(actorCount(desc) <= 6);
@@ -122,6 +129,8 @@ suite('plan generator and model', () => {
       'actor double', 'actor scale', 'actor isEven', 'actor pairUp', 'actor batchFlatten', 'actor batchSum', 'actor pairwiseSums', 'actor runningSum', 'actor take',
       'unpack flatten', 'unpack merge', 'driver map', 'driver filter', 'driver combine', 'driver batchFlatten', 'driver batchMerge', 'driver take',
       'queue', 'split roundRobin', 'split async', 'final batch', 'ordered', 'unordered',
+      'fromIterable', 'driver callActor', 'driver callActors', 'dead branch with side effects', 'duplicate(n > 2) roundRobin', 'duplicate(n > 2) async', "roundRobin weight '*'",
+      'callActor keepSource=false then none', 'callActor keepSource=true then none', 'callActor keepSource=false then zip', 'callActor keepSource=true then zip', 'callActor keepSource=false then replySource', 'callActor keepSource=true then replySource',
     ];
     assert.deepStrictEqual(want.filter((f) => !seen.has(f)), []);
   });

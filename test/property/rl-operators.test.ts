@@ -3,9 +3,10 @@
  * backend: `callActor` (round-robin over a group, with and without `keepSource` and `withInput`, args
  * from a closure or none), `callActors` (broadcast), `callSourceActor` (reply to the producer),
  * `zipWithSourceActor`, and round-robin `concurrently` over more than two streams with integer and
- * `'*'` weights and output indexes. The general plan generator (src/testing/plans.ts) does not draw
- * these kinds yet; these suites cover them meanwhile (see the closing note of issue 9 for the
- * mutations they catch).
+ * `'*'` weights and output indexes. The general plan generator (src/testing/plans.ts) draws these
+ * kinds too (callActor/callActors/callSourceActor/zipWithSourceActor against an `Echo` group,
+ * duplicate(2..4) with '*' weights); these suites check the exact routing (which actor got which item),
+ * which the generated plans' values do not show.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
