@@ -10,30 +10,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { algorithms, buildAlgorithmPlan, tunedExample } from '../../src/algorithms/index.js';
-import type { ResultDict } from '../../src/rl/ops/metrics.js';
-import { run } from '../../src/runtime/runtime.js';
+import { trainCartPole } from './smoke-train.js';
 
-async function train(algorithm: string, timesteps: number, seed: number, overrides: Record<string, unknown> = {}): Promise<{ last: ResultDict; best: number }> {
-  const algo = algorithms[algorithm]!;
-  const example = tunedExample(algorithm, 'CartPole-v1');
-  assert.ok(example, `${algorithm} has a tuned example for CartPole-v1`);
-  const config = algo.config({ ...example.config, env: 'CartPole-v1', metricsSmoothingEpisodes: 20, learnerQueueSize: 1, timestepsPerIteration: 2000, ...overrides });
-  const rt = await run<ResultDict>((await buildAlgorithmPlan(algo, config, { name: `smoke-${algorithm}` })).graph, { backend: 'local', seed });
-  let last: ResultDict | undefined;
-  let best = Number.NEGATIVE_INFINITY;
-  try {
-    for await (const result of rt) {
-      last = result;
-      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
-      if (result.timesteps_total >= timesteps) break;
-    }
-  } finally {
-    await rt.close();
-  }
-  assert.ok(last, 'at least one iteration was reported');
-  return { last, best };
-}
+/** The async learners with a one-batch queue and 2,000-step iterations, so a short budget gives several reports. */
+const train = (algorithm: string, timesteps: number, seed: number, overrides: Record<string, unknown> = {}) => trainCartPole(algorithm, timesteps, seed, { learnerQueueSize: 1, timestepsPerIteration: 2000, ...overrides });
 
 describe('learning smoke tests: asynchronous learners (CartPole-v1, local backend, fixed seeds)', () => {
   test('IMPALA: the smoothed return rises well above random within 30k steps', async (t) => {

@@ -8,30 +8,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { algorithms, buildAlgorithmPlan, tunedExample } from '../../src/algorithms/index.js';
-import type { ResultDict } from '../../src/rl/ops/metrics.js';
-import { run } from '../../src/runtime/runtime.js';
+import { trainCartPole } from './smoke-train.js';
 
-async function train(algorithm: string, timesteps: number, seed: number): Promise<{ last: ResultDict; best: number }> {
-  const algo = algorithms[algorithm]!;
-  const example = tunedExample(algorithm, 'CartPole-v1');
-  assert.ok(example, `${algorithm} has a tuned example for CartPole-v1`);
-  const config = algo.config({ ...example.config, env: 'CartPole-v1', metricsSmoothingEpisodes: 20 });
-  const rt = await run<ResultDict>((await buildAlgorithmPlan(algo, config, { name: `smoke-${algorithm}` })).graph, { backend: 'local', seed });
-  let last: ResultDict | undefined;
-  let best = Number.NEGATIVE_INFINITY;
-  try {
-    for await (const result of rt) {
-      last = result;
-      if (Number.isFinite(result.episode_reward_mean)) best = Math.max(best, result.episode_reward_mean);
-      if (result.timesteps_total >= timesteps) break;
-    }
-  } finally {
-    await rt.close();
-  }
-  assert.ok(last, 'at least one iteration was reported');
-  return { last, best };
-}
+const train = trainCartPole;
 
 describe('off-policy learning smoke tests (CartPole-v1, local backend, fixed seeds)', () => {
   test('SimpleQ: the smoothed return rises well above random within 24k steps', async (t) => {
