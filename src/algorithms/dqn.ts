@@ -12,7 +12,7 @@ import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js'
 import { learnOnReplayed, replay, storeToReplayBuffer, trainingIntensityWeights, updatePriorities, updateTargetNetwork } from '../rl/ops/replay.js';
 import { parallelRollouts } from '../rl/ops/rollouts.js';
 import { parseConfig, type Algorithm } from './common.js';
-import { qLearningConfig, qWorkerGroups, replayConfig } from './q-common.js';
+import { prioritizedReplayConfig, qLearningConfig, qWorkerGroups, replayConfig } from './q-common.js';
 
 /** DQN's keys beyond SimpleQ's. */
 export const dqnConfig = {
@@ -21,13 +21,7 @@ export const dqnConfig = {
   dueling: z.boolean().default(true).describe('dueling head: Q = V + A − mean(A)'),
   doubleQ: z.boolean().default(true).describe('double Q: the online net picks the next action, the target net values it'),
   nStep: z.number().int().min(1).default(1).describe('steps per transition (n-step returns)'),
-  prioritizedReplay: z.boolean().default(true).describe('prioritized replay (priorities = |TD error| + ε)'),
-  prioritizedReplayAlpha: z.number().min(0).default(0.6).describe('priority exponent α'),
-  prioritizedReplayBeta: z.number().min(0).default(0.4).describe('importance-weight exponent β (initial)'),
-  finalPrioritizedReplayBeta: z.number().min(0).default(0.4).describe('β after annealing'),
-  prioritizedReplayBetaAnnealingTimesteps: z.number().int().positive().default(20_000).describe('env steps over which β anneals'),
-  prioritizedReplayEps: z.number().positive().default(1e-6).describe('added to |TD error| to make a priority'),
-  trainingIntensity: z.number().positive().optional().describe('replayed steps per sampled step (default: one train batch per stored fragment)'),
+  ...prioritizedReplayConfig,
 };
 export const dqnConfigSchema = z.object(dqnConfig).strict();
 export type DqnConfig = z.infer<typeof dqnConfigSchema>;

@@ -9,7 +9,7 @@ import type { ReplayTarget } from '../rl/ops/replay.js';
 import type { AnyPolicyConfig } from '../rl/policy/types.js';
 import type { WorkerGroup } from '../rl/worker-api.js';
 import { commonConfig, policyWorkerGroups } from './common.js';
-import { replayConfig } from './q-common.js';
+import { prioritizedReplayConfig, replayConfig } from './q-common.js';
 
 // The common keys minus the on-policy network keys (these algorithms name actor and critic separately).
 const { hidden: _hidden, lr: _lr, vfShareLayers: _vfShareLayers, gradClip: _gradClip, ...workerKeys } = commonConfig;
@@ -33,13 +33,7 @@ export const offPolicyConfig = {
   nStep: z.number().int().min(1).default(1).describe('steps per transition (n-step returns)'),
   bufferSize: z.number().int().positive().default(50_000).describe('replay buffer capacity (transitions)'),
   learningStarts: z.number().int().min(0).default(1500).describe('env steps stored before learning starts'),
-  prioritizedReplay: z.boolean().default(true).describe('prioritized replay (priorities = |TD error| + ε)'),
-  prioritizedReplayAlpha: z.number().min(0).default(0.6).describe('priority exponent α'),
-  prioritizedReplayBeta: z.number().min(0).default(0.4).describe('importance-weight exponent β (initial)'),
-  finalPrioritizedReplayBeta: z.number().min(0).default(0.4).describe('β after annealing'),
-  prioritizedReplayBetaAnnealingTimesteps: z.number().int().positive().default(20_000).describe('env steps over which β anneals'),
-  prioritizedReplayEps: z.number().positive().default(1e-6).describe('added to |TD error| to make a priority'),
-  trainingIntensity: z.number().positive().optional().describe('replayed steps per sampled step (default: one train batch per stored fragment)'),
+  ...prioritizedReplayConfig,
 };
 
 type OffPolicyKeys = z.infer<z.ZodObject<typeof offPolicyConfig>>;

@@ -15,6 +15,17 @@ import { ReplayActor } from '../rl/replay/replay-actor.js';
 import { commonConfig, policyWorkerGroups } from './common.js';
 
 /** SimpleQ's keys; DQN and Ape-X extend them. */
+/** Prioritized-replay keys (RLlib's defaults) and the replay ratio, shared by DQN, Ape-X, SAC, DDPG and TD3. */
+export const prioritizedReplayConfig = {
+  prioritizedReplay: z.boolean().default(true).describe('prioritized replay (priorities = |TD error| + ε)'),
+  prioritizedReplayAlpha: z.number().min(0).default(0.6).describe('priority exponent α'),
+  prioritizedReplayBeta: z.number().min(0).default(0.4).describe('importance-weight exponent β (initial)'),
+  finalPrioritizedReplayBeta: z.number().min(0).default(0.4).describe('β after annealing'),
+  prioritizedReplayBetaAnnealingTimesteps: z.number().int().positive().default(20_000).describe('env steps over which β anneals'),
+  prioritizedReplayEps: z.number().positive().default(1e-6).describe('added to |TD error| to make a priority'),
+  trainingIntensity: z.number().positive().optional().describe('replayed steps per sampled step (default: one train batch per stored fragment)'),
+};
+
 export const qLearningConfig = {
   ...commonConfig,
   numWorkers: commonConfig.numWorkers.default(1),
