@@ -16,6 +16,13 @@
  * (c) the optimized graph outputs what the original does, on each backend, with the same seed: the
  *     identical sequence when the plan fixes its order, otherwise the same outputs with each source's
  *     items in the same order (only the interleaving of sources, e.g. by a gather's `batchMs`, may change).
+ * (d) error paths: a plan with `failAt = k` (a driver stage that throws on its k-th item, see plans.ts)
+ *     must fail on every backend, both as compiled and as optimized, with the planned error, having
+ *     delivered exactly k - 1 items first: for an ordered plan the model's first k - 1 items in order
+ *     (so the original and the optimized run deliver the identical prefix); otherwise each source's
+ *     delivered items must be a prefix of that source's items in the model. (Which sources got how far
+ *     before the error depends on timing in an unordered plan, so the two runs are not compared with
+ *     each other there; comparing each with the model is the strongest check that is not flaky.)
  * A failure reports the plan as DSL code, the IR before and after, and both runs' outputs.
  */
 import fc from 'fast-check';
@@ -41,7 +48,7 @@ import {
 } from '../optimizer/index.js';
 import type { BackendName } from '../runtime/index.js';
 import { build, describePlan, expected, isOrdered, planArbitrary, type PlanArbitraryOptions, type PlanDesc } from './plans.js';
-import { outputDifference, runGraph } from './run-plan.js';
+import { outputDifference, prefixDifference, runGraph, runGraphSettled } from './run-plan.js';
 
 /** What to check: a pass, a registered pass's name, or a pipeline (a list of either). */
 export type PassTarget = Pass | string | readonly (Pass | string)[];
@@ -75,6 +82,8 @@ export interface PassSpecStats {
   changed: number;
   /** Of those, plans compared as an exact sequence (the rest per source). */
   exact: number;
+  /** Of those, plans with an error path (`failAt`), checked by what they deliver before the error. */
+  failing: number;
 }
 
 /**
@@ -174,8 +183,8 @@ export function passSpec(target: PassTarget, options: PassSpecOptions = {}): Pas
   const backends = options.backends ?? ['local'];
   const inventory = options.inventory ?? makeInventory({ cpus: 4 });
   const costs = options.costs ?? DEFAULT_COSTS;
-  const plans = options.arbitrary ?? planArbitrary(options.plans);
-  const stats: PassSpecStats = { runs: 0, changed: 0, exact: 0 };
+  const plans = options.arbitrary ?? planArbitrary({ errors: true, ...options.plans });
+  const stats: PassSpecStats = { runs: 0, changed: 0, exact: 0, failing: 0 };
 
   async function original(desc: PlanDesc): Promise<PlanGraph> {
     return (await compile(build(desc) as Stream<unknown>, { name: 'generated' })).graph;
@@ -232,7 +241,38 @@ export function passSpec(target: PassTarget, options: PassSpecOptions = {}): Pas
     stats.runs++;
     if (exact) stats.exact++;
     if (dumpGraph(opt, { full: true }) !== dumpGraph(graph, { full: true })) stats.changed++;
-    const count = expected(desc).count;
+    const model = expected(desc);
+    const count = model.count;
+    if (model.failsAfter !== undefined) {
+      const failsAfter = model.failsAfter;
+      stats.failing++;
+      for (const backend of backends) {
+        const sections = (): [string, string][] => [
+          ['original IR', dumpForReport(graph)],
+          ['optimized IR', dumpForReport(opt)],
+        ];
+        for (const [which, g] of [['original', graph], ['optimized', opt]] as const) {
+          const r = await runGraphSettled(g, { backend, seed, count, timeoutMs: options.runTimeoutMs }).catch((e: unknown) => {
+            throw explain(e, `the ${which} plan (with failAt) did not end on '${backend}' (run seed ${seed})`, desc, sections());
+          });
+          const message = r.error instanceof Error ? r.error.message : String(r.error);
+          const problem =
+            r.error === undefined
+              ? `ended without the planned error (failAt ${desc.failAt})`
+              : !message.includes('failAt')
+                ? `failed with another error than the planned one: ${message}`
+                : prefixDifference(r.outputs, model.items, failsAfter, exact);
+          if (problem) {
+            throw explain(new Error(`the ${which} plan's error path on '${backend}' (run seed ${seed}): ${problem}`), label, desc, [
+              ...sections(),
+              [`model items (${model.items.length})`, show(model.items)],
+              [`${which} outputs before the error (${r.outputs.length})`, show(r.outputs)],
+            ]);
+          }
+        }
+      }
+      return;
+    }
     for (const backend of backends) {
       const run = (g: PlanGraph): Promise<unknown[]> => runGraph(g, { backend, seed, count, endless: desc.queue !== undefined, timeoutMs: options.runTimeoutMs });
       const sections = (): [string, string][] => [

@@ -41,7 +41,7 @@
  */
 import fc from 'fast-check';
 import { actors, concurrently, dequeue, fromActors, fromItems, fromIterable, queue, type ActorGroup, type ParStream, type Stream, type Weight } from '../dsl/index.js';
-import { Counter, Echo, UnevenCounter, VectorCounter, double, isEven, pairUp, pairwiseSums, runningSum, scale, sumList, tagEach, tagOrigin, takeFirst, type Tagged } from './stages.js';
+import { Counter, Echo, UnevenCounter, VectorCounter, double, failAt, isEven, pairUp, pairwiseSums, runningSum, scale, sumList, tagEach, tagOrigin, takeFirst, type Tagged } from './stages.js';
 
 export type { Tagged };
 
@@ -169,6 +169,13 @@ export interface PlanDesc {
   readonly deadBranch?: DeadBranchDesc | undefined;
   /** A final driver `batch(n)` (only when the whole output order is deterministic). */
   readonly finalBatch: number | undefined;
+  /**
+   * The error path: a driver-side `forEach(failAt.with(k))` after the driver stages and the dead branch,
+   * which throws on its k-th item (1-based). Only in plans without split, queue or final batch, and only
+   * when the model's plan has at least k items (so every run must fail). The plan then must fail on
+   * every backend and after every pass, having delivered `k - 1` items (see `expected`'s `failsAfter`).
+   */
+  readonly failAt?: number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -248,6 +255,11 @@ export interface PlanArbitraryOptions {
   readonly maxActorsPerGroup?: number;
   /** Most items per actor (default 6). */
   readonly maxItems?: number;
+  /**
+   * Also generate error paths (`failAt`, see PlanDesc) in a modest fraction of the plans (default false;
+   * `passSpec` turns it on, and compares what failing plans deliver before the error).
+   */
+  readonly errors?: boolean;
 }
 
 const actorOpArb: fc.Arbitrary<ActorOp> = fc.oneof(
@@ -313,7 +325,7 @@ const gatherArb: fc.Arbitrary<GatherDesc> = fc.oneof(
  * regrouping batch where the order is not deterministic, one list depth for both groups of a union.
  */
 export function planArbitrary(options: PlanArbitraryOptions = {}): fc.Arbitrary<PlanDesc> {
-  const o: Required<PlanArbitraryOptions> = { maxActorsPerGroup: options.maxActorsPerGroup ?? 3, maxItems: options.maxItems ?? 6 };
+  const o: Required<PlanArbitraryOptions> = { maxActorsPerGroup: options.maxActorsPerGroup ?? 3, maxItems: options.maxItems ?? 6, errors: options.errors ?? false };
   const actorsSource = fc.record({
     kind: fc.constant('actors' as const),
     groups: fc.oneof({ weight: 3, arbitrary: fc.tuple(groupArb('A', o)) }, { weight: 1, arbitrary: fc.tuple(groupArb('A', o), groupArb('B', o)) }),
@@ -342,6 +354,8 @@ export function planArbitrary(options: PlanArbitraryOptions = {}): fc.Arbitrary<
       split: fc.option(split, { nil: undefined, freq: 2 }),
       deadBranch: fc.option(deadBranch, { nil: undefined, freq: 3 }),
       finalBatch: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 4 }),
+      // The error path, in a modest fraction of the draws (normalize keeps it only where it applies).
+      failAt: o.errors ? fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }) }) : fc.constant(undefined),
     })
     .map(normalize);
   // A plan with no output passes every check trivially: keep only about 1 in 10 of those (a third of
@@ -390,7 +404,12 @@ export function normalize(desc: PlanDesc): PlanDesc {
   if (desc.deadBranch) weights = weights?.map((w) => (typeof w === 'number' ? Math.ceil(w) : w));
   const split = desc.split && { ...desc.split, weights: weights!, branches: desc.split.branches.map((b) => noTake(safe(b))) };
   const out: PlanDesc = { source, driver: safe(desc.driver), queue: desc.queue, split, deadBranch: desc.deadBranch, finalBatch: desc.finalBatch };
-  return { ...out, finalBatch: isOrdered(out) ? desc.finalBatch : undefined };
+  const final: PlanDesc = { ...out, finalBatch: isOrdered(out) ? desc.finalBatch : undefined };
+  // failAt only where the items before the error are well defined: a plan drawn with failAt loses its
+  // split, queue and final batch, and keeps failAt only when it has at least k items, so every run must fail.
+  if (desc.failAt === undefined) return final;
+  const bare: PlanDesc = { ...final, split: undefined, queue: undefined, finalBatch: undefined };
+  return expected(bare).count >= desc.failAt ? { ...bare, failAt: desc.failAt } : final;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -528,6 +547,7 @@ export function build(desc: PlanDesc): Stream<Tagged> | Stream<Tagged[]> {
   }
   s = applyDriver(s, desc.driver, echo);
   if (desc.deadBranch) s = joinDeadBranch(s, desc.deadBranch, echo);
+  if (desc.failAt !== undefined) s = s.forEach(failAt.with(desc.failAt)) as Stream<Tagged>;
   if (desc.split) {
     const { mode, maxSkew, weights, branches } = desc.split;
     const copies = s.duplicate(branches.length, { maxSkew });
@@ -619,6 +639,7 @@ export function describePlan(desc: PlanDesc): string {
   } else if (dead?.kind === 'items') {
     lines.push(`s = concurrently([s, fromItems(${JSON.stringify(dead.items)}).batch(${dead.batch})], { mode: '${dead.mode}', outputIndexes: [0] });`);
   }
+  if (desc.failAt !== undefined) lines.push(`s = s.forEach(failAt.with(${desc.failAt})); // throws on item ${desc.failAt}`);
   if (desc.split) {
     const { mode, maxSkew, weights, branches } = desc.split;
     const names = branches.map((_, i) => `c${i}`);
@@ -647,8 +668,10 @@ export interface Expected {
   readonly items: readonly Tagged[];
   /** Whether `items` is the exact output order. */
   readonly exact: boolean;
-  /** Number of outputs the plan produces (after the final batch). */
+  /** Number of outputs the plan produces (after the final batch); for a failing plan, before failAt. */
   readonly count: number;
+  /** For a plan with `failAt = k`: the plan fails after delivering exactly this many items (k - 1). */
+  readonly failsAfter?: number;
 }
 
 function chunks<T>(xs: readonly T[], n: number): T[][] {
@@ -760,7 +783,7 @@ export function expected(desc: PlanDesc): Expected {
     exact = false;
   }
   const count = desc.finalBatch === undefined ? items.length : Math.ceil(items.length / desc.finalBatch);
-  return { items, exact, count };
+  return desc.failAt === undefined ? { items, exact, count } : { items, exact, count, failsAfter: desc.failAt - 1 };
 }
 
 /** Groups items by key, keeping each key's order. */

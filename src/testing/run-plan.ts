@@ -67,6 +67,62 @@ export async function runGraph(graph: PlanGraph, options: RunGraphOptions): Prom
   }
 }
 
+/** What a run delivered before it ended: every output, and the error it ended with (if any). */
+export interface SettledRun {
+  readonly outputs: unknown[];
+  readonly error: unknown;
+}
+
+/**
+ * Like `runGraph`, but a run that fails returns the outputs delivered before the error along with the
+ * error, instead of throwing (the error path of a plan with `failAt`). A timeout is still thrown.
+ */
+export async function runGraphSettled(graph: PlanGraph, options: Omit<RunGraphOptions, 'endless'>): Promise<SettledRun> {
+  const { backend, seed, count } = options;
+  const rt = await run<unknown>(graph, { backend, seed });
+  const outputs: unknown[] = [];
+  try {
+    const error = await withTimeout(`the plan on '${typeof backend === 'string' ? backend : backend.name}'`, options.timeoutMs ?? 30_000, drain());
+    return { outputs, error };
+  } finally {
+    await rt.close();
+  }
+
+  async function drain(): Promise<unknown> {
+    for (;;) {
+      let r: IteratorResult<unknown>;
+      try {
+        r = await rt.next();
+      } catch (e) {
+        return e ?? new Error('the plan failed with an empty error');
+      }
+      if (r.done) return undefined;
+      outputs.push(r.value);
+      if (outputs.length > count + 100) throw new Error(`the plan produced more than ${count + 100} outputs (the model expects ${count})`);
+    }
+  }
+}
+
+/**
+ * Why the items a failing plan delivered before its error disagree with the model, or undefined when they
+ * agree: exactly `failsAfter` items; for an `exact` plan, the model's first `failsAfter` items in order;
+ * otherwise each source's delivered items a prefix of that source's items in the model (which items of
+ * which source got through before the error depends on timing, but never their order or values).
+ */
+export function prefixDifference(got: readonly unknown[], model: readonly unknown[], failsAfter: number, exact: boolean): string | undefined {
+  if (got.length !== failsAfter) return `${failsAfter} items expected before the error, got ${got.length}`;
+  if (exact) return outputDifference(got, model.slice(0, failsAfter), true);
+  const a = perSource(got);
+  const b = perSource(model);
+  for (const [k, items] of a) {
+    const all = b.get(k) ?? [];
+    if (!isDeepStrictEqual(items, all.slice(0, items.length))) {
+      return `items of source '${k || '(no key)'}' before the error are not a prefix of the model's: ${JSON.stringify(items)} is not a prefix of ${JSON.stringify(all)}`;
+    }
+  }
+  return undefined;
+}
+
 /** Compiles the plan of `desc` and runs it to its end (see `runGraph`). */
 export async function runPlan(desc: PlanDesc, backend: ActorBackend | BackendName, seed: number, timeoutMs = 30_000): Promise<unknown[]> {
   const plan = await compile(build(desc) as Stream<unknown>, { name: 'generated' });

@@ -177,3 +177,16 @@ export const Echo = actorClass(
     }
   },
 );
+
+/**
+ * A stage that throws on its `k`-th item (1-based) and passes the items before it on unchanged: the
+ * error path of the generated plans (plans.ts `failAt`). State per stage instance (per shard actor-side,
+ * one driver-side), so every run fails at the same item. `k <= 0` never throws.
+ */
+export const failAt = actorStageFactory(import.meta.url, (k: number) => {
+  let n = 0;
+  return <T>(x: T): T => {
+    if (++n === k) throw new Error(`failAt: planned failure on item ${k}`);
+    return x;
+  };
+});
