@@ -21,7 +21,7 @@ import type { SampleBatch } from '../data/sample-batch.js';
 import type { Space } from '../envs/types.js';
 import { ExplorationNoise } from './exploration-noise.js';
 import { layerVariables, mlpBackward, mlpForward, mlpForwardRecord, mlpInputGrad, normalSource, type DenseLayer } from './mlp.js';
-import { QActorCriticBase, type Transitions } from './q-actor-critic-base.js';
+import { QActorCriticBase, configLayout, type Transitions } from './q-actor-critic-base.js';
 import { unsquash } from './squashed-gaussian.js';
 import { loadTf, type Tf, type TfDevice } from './tf-backend.js';
 import type { ActionBatch, DdpgPolicyConfig, LearnerStats } from './types.js';
@@ -64,19 +64,11 @@ export class DdpgPolicy extends QActorCriticBase {
       observationSpace,
       actionSpace,
       {
-        actorHidden: config.actorHidden,
-        criticHidden: config.criticHidden,
-        activation: config.activation,
-        actorLr: config.actorLr,
-        criticLr: config.criticLr,
-        tau: config.tau,
-        twinQ: config.twinQ,
+        ...configLayout(config),
         actorOutputs: d,
         actorOutputActivation: 'tanh',
         criticTakesAction: true,
         targetActor: true,
-        gamma: config.gamma,
-        nStep: config.nStep,
       },
       'ddpg',
       deriveSeed(seed, 'ddpg'),

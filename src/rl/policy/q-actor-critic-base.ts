@@ -62,6 +62,15 @@ export interface QActorCriticLayout {
   readonly nStep: number;
 }
 
+/** The layout keys SAC and DDPG/TD3 take unchanged from their policy configs. */
+type ConfigLayoutKeys = 'actorHidden' | 'criticHidden' | 'activation' | 'actorLr' | 'criticLr' | 'tau' | 'twinQ' | 'gamma' | 'nStep';
+
+/** The part of a layout that a SAC or DDPG config gives as is (the rest depends on the action space). */
+export function configLayout(config: Pick<QActorCriticLayout, ConfigLayoutKeys>): Pick<QActorCriticLayout, ConfigLayoutKeys> {
+  const { actorHidden, criticHidden, activation, actorLr, criticLr, tau, twinQ, gamma, nStep } = config;
+  return { actorHidden, criticHidden, activation, actorLr, criticLr, tau, twinQ, gamma, nStep };
+}
+
 function flatSize(space: Space, what: string, policy: string): number {
   if (space.kind !== 'box') throw new Error(`${policy} policy: ${what} space must be a Box, got ${space.kind}`);
   return space.shape.reduce((a, b) => a * b, 1);

@@ -30,7 +30,7 @@ import type { Space } from '../envs/types.js';
 import { ScalarAdam } from './scalar-adam.js';
 import { Categorical } from './distributions.js';
 import { layerVariables, mlpBackward, mlpForward, mlpForwardRecord, mlpInputGrad, normalSource, tanh } from './mlp.js';
-import { QActorCriticBase, type Transitions } from './q-actor-critic-base.js';
+import { QActorCriticBase, configLayout, type Transitions } from './q-actor-critic-base.js';
 import { LOG_STD_MAX, LOG_STD_MIN, sampleSquashed, unsquash } from './squashed-gaussian.js';
 import { loadTf, type Tf, type TfDevice } from './tf-backend.js';
 import type { ActionBatch, LearnerStats, SacPolicyConfig } from './types.js';
@@ -105,19 +105,11 @@ export class SacPolicy extends QActorCriticBase {
       observationSpace,
       actionSpace,
       {
-        actorHidden: config.actorHidden,
-        criticHidden: config.criticHidden,
-        activation: config.activation,
-        actorLr: config.actorLr,
-        criticLr: config.criticLr,
-        tau: config.tau,
-        twinQ: config.twinQ,
+        ...configLayout(config),
         actorOutputs: discrete ? d : 2 * d,
         actorOutputActivation: 'linear',
         criticTakesAction: !discrete,
         targetActor: false,
-        gamma: config.gamma,
-        nStep: config.nStep,
       },
       'sac',
       deriveSeed(seed, 'sac'),
