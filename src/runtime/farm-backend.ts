@@ -7,7 +7,8 @@
  * Faults (see faults.ts): every call has a deadline and every worker sends heartbeats; a worker past
  * either is stuck and gets killed. A worker that dies fails its pending calls; if its group declares a
  * `resync` hook and restarts are left, it is recreated in place (same spec, shard programs reinstalled,
- * state re-synced from a live actor) and its in-flight calls fail as `dropped`; calls made meanwhile
+ * state re-synced from a live actor, or from its last snapshot for `resync.snapshot` groups) and its
+ * in-flight calls fail as `dropped`; calls made meanwhile
  * wait for the new process. Otherwise every later call fails with the crash, or, with
  * `ignoreWorkerFailures`, the actor is given up (`abandoned`). Worker processes watch the driver and
  * kill themselves when it dies (farm-child.cts).
@@ -131,6 +132,8 @@ export class FarmBackend implements ActorBackend {
   readonly clock = new RealClock();
   onFault?: (event: FaultEvent) => void;
   private readonly workers = new Map<string, Worker>();
+  /** The last snapshot of each actor (`snapshot()`), for groups restored from one (`resync.snapshot`). */
+  private readonly snapshots = new Map<string, { readonly state: unknown }>();
   private readonly policy: FaultPolicy;
   private pending = 0;
   private nextCall = 0;
@@ -203,9 +206,18 @@ export class FarmBackend implements ActorBackend {
       const reason = inc.crashed?.message ?? 'the worker process died';
       if (this.closed || worker.current !== inc) return false;
       const resync = worker.spec.resync;
-      if (!resync || worker.restarts >= this.policy.maxActorRestarts) {
+      const fromSnapshot = resync !== undefined && !('stateless' in resync) && resync.snapshot === true;
+      const snapshot = this.snapshots.get(formatActor(worker.ref));
+      if (!resync || worker.restarts >= this.policy.maxActorRestarts || (fromSnapshot && !snapshot)) {
         // Say why it stays dead when restarts were asked for.
-        const why = this.policy.maxActorRestarts === 0 ? undefined : !resync ? `its group '${worker.ref.group}' declares no resync hook` : `restarted ${worker.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`;
+        const why =
+          this.policy.maxActorRestarts === 0
+            ? undefined
+            : !resync
+              ? `its group '${worker.ref.group}' declares no resync hook`
+              : worker.restarts >= this.policy.maxActorRestarts
+                ? `restarted ${worker.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`
+                : `no checkpoint was saved yet to restore it from (no other actor holds its state; save checkpoints with rlflow train --checkpoint-freq <n>, or Trainer.save() between iterations)`;
         if (why && inc.crashed) inc.crashed = { ...inc.crashed, message: `${inc.crashed.message}; not restarted: ${why}` };
         this.maybeAbandon(worker, reason);
         return false;
@@ -218,10 +230,11 @@ export class FarmBackend implements ActorBackend {
         await this.incarnate(worker);
         for (const args of worker.installs) await this.sendTo(worker, worker.current, 'call', ['$install', args], '$install');
         if (!('stateless' in resync)) {
-          const state = await this.resyncState(worker, resync);
+          // A snapshot's state is from the last checkpoint: the actor's work since then is lost.
+          const state = fromSnapshot ? snapshot!.state : await this.resyncState(worker, resync);
           await this.sendTo(worker, worker.current, 'call', [resync.set, [state]], resync.set);
         }
-        this.onFault?.({ type: 'restarted', actor: worker.ref, reason });
+        this.onFault?.({ type: 'restarted', actor: worker.ref, reason: fromSnapshot ? `${reason}; restored from its last snapshot` : reason });
         return true;
       } catch (e) {
         // The recreated actor failed too: report the original crash, with why the restart failed.
@@ -344,6 +357,10 @@ export class FarmBackend implements ActorBackend {
     if (!worker) return Promise.reject(new RemoteCallError(toRemoteFailure(new Error(`no actor ${formatActor(actor)}`)), actor, method));
     if (method === '$install') worker.installs.push([...args]);
     return this.send(worker, 'callTimed', [method, args], method) as Promise<TimedReply>;
+  }
+
+  snapshot(actor: ActorRef, state: unknown): void {
+    this.snapshots.set(formatActor(actor), { state });
   }
 
   healthy(actor: ActorRef): boolean {
