@@ -78,7 +78,8 @@ export function apexGroups(config: QConfig & { readonly numReplayBufferShards: n
     workers,
     learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize, minibatchSize: config.learnerMinibatchSize } as ReplayLearnerConfig], name: 'learner', prefers: 'gpu', resync: LEARNER_RESYNC }),
     // Replay actors hold data and answer quickly: RLlib gives them num_cpus=0.
-    shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 } }),
+    // A crashed shard restarts empty (its contents are lost; the rows stored meanwhile refill it).
+    shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 }, resync: { stateless: true } }),
   };
 }
 

@@ -29,6 +29,7 @@ const SMALL: Record<string, Readonly<Record<string, unknown>>> = {
     targetNetworkUpdateFreq: 256,
     maxWeightSyncDelay: 40,
     timestepsPerIteration: 400,
+    minIterTimeS: 0,
   },
 };
 

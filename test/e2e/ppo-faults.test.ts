@@ -12,19 +12,7 @@ import { ActorCrashedError } from '../../src/ir/errors.js';
 import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import type { FarmBackend } from '../../src/runtime/farm-backend.js';
 import { run, type Runtime } from '../../src/runtime/runtime.js';
-import { assertProcessesGone } from './helpers.js';
-
-/** A small, seeded random stream (mulberry32) for where to kill. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { assertProcessesGone, seededRandom as rng } from './helpers.js';
 
 async function ppoRun(overrides: Record<string, unknown>): Promise<Runtime<ResultDict>> {
   const ppo = algorithms['ppo']!;
