@@ -3,8 +3,9 @@
  * `rlflow train` uses): with a checkpoint saved, the learner is recreated and restored from it (its
  * policy state equals the checkpoint's, exactly), the run goes on with counters that never go back,
  * and the restart is counted. Without a checkpoint, the crash fails the run with an error that names
- * the learner and says how to save checkpoints. Covers the synchronous learner (PPO) and Ape-X's
- * learner with its own loop; no worker process is left behind.
+ * the learner and says how to save checkpoints. Covers the synchronous learner (PPO), the async
+ * learner (APPO, whose target network restarts from the restored policy) and Ape-X's replay learner;
+ * no worker process is left behind.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,6 +17,7 @@ import { Trainer } from '../../src/trainer/trainer.js';
 import { assertProcessesGone } from './helpers.js';
 
 const SMALL: Record<string, Readonly<Record<string, unknown>>> = {
+  appo: { numWorkers: 2, numEnvsPerWorker: 2, rolloutFragmentLength: 25, trainBatchSize: 100, learnerQueueSize: 2, hidden: [16], minIterTimeS: 0, timestepsPerIteration: 400 },
   ppo: { numWorkers: 2, numEnvsPerWorker: 4, rolloutFragmentLength: 32, trainBatchSize: 256, sgdMinibatchSize: 64, numSgdIter: 2, hidden: [32] },
   apex: {
     numWorkers: 2,
@@ -70,8 +72,8 @@ function assertMonotone(results: readonly ResultDict[]): void {
 }
 
 describe('a killed learner is restored from the last checkpoint (farm)', () => {
-  for (const algorithm of ['ppo', 'apex']) {
-    test(`${algorithm}: restored exactly while idle, and again when killed mid-iteration; the run goes on`, async (t) => {
+  for (const algorithm of ['ppo', 'appo', 'apex']) {
+    test(`${algorithm}: restored from the checkpoint when killed between iterations, and again mid-iteration; the run goes on`, async (t) => {
       const run = await trainer(algorithm, 3);
       const seen = new Set(pids(run));
       const results: ResultDict[] = [];
@@ -94,8 +96,8 @@ describe('a killed learner is restored from the last checkpoint (farm)', () => {
         const restored = (await run.runtime.backend.call({ group: 'learner', index: 0 }, 'getState', [])) as WorkerState;
         if (algorithm === 'ppo') assert.deepEqual(restored.policy, saved, 'the learner is restored from the checkpoint');
         else {
-          // Ape-X's plan keeps calls in flight between iterations: the learner batch the kill dropped is
-          // sent again to the restored learner, which may have trained on it already.
+          // Async plans (APPO, Ape-X) keep calls in flight between iterations: the learner batch the kill
+          // dropped is sent again to the restored learner, which may have trained on it already.
           const step = adamStep(restored.policy);
           assert.ok(step >= adamStep(saved) && step < trained, `restored to the checkpoint's step ${adamStep(saved)} (plus the re-sent batch), not the ${trained} it had reached: ${step}`);
         }
