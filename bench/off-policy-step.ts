@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- off-policy-step [--algo a,b] [--env id] [--iters n] [--steps n] [--backends farm,local]`
+ * `npm run bench -- off-policy-step [--algo a,b] [--env id] [--iters n] [--steps n] [--backends farm,local] [--quick]`
  *
  * Where the wall time of SAC, DDPG and TD3 goes. These algorithms make one small update per env step
  * (fragment 1, training intensity 1), so a run's speed is the learner's update rate minus whatever each
@@ -15,8 +15,8 @@
  *
  * It prints U, L and F, the share of the farm run spent in the learner's update (F / U: the rest is fixed
  * cost per step), and that fixed cost in ms per env step (1/F − 1/U). Each plan rate is taken over
- * `--iters` iterations of `--steps` env steps after a first (warm-up) iteration. Sequential, not
- * interleaved: run it on a quiet machine.
+ * `--iters` iterations of `--steps` env steps after a first (warm-up) iteration (`--quick`: 1 of 50,
+ * and 200 ms of learner updates instead of 3 s). Sequential, not interleaved: run it on a quiet machine.
  */
 import { algorithms, buildAlgorithmPlan, tunedExamples } from '../src/algorithms/index.js';
 import { ddpgPolicyConfig, type DdpgConfig } from '../src/algorithms/ddpg.js';
@@ -109,9 +109,11 @@ export interface OffPolicyStepRow {
 }
 
 export async function main(args: readonly string[], out: (line: string) => void = console.log): Promise<OffPolicyStepRow[]> {
-  const { values } = parseOptions(args, { flags: [], values: ['algo', 'env', 'iters', 'steps', 'backends'] });
-  const iters = values.has('iters') ? positiveInt(values.get('iters')!, '--iters') : 2;
-  const steps = values.has('steps') ? positiveInt(values.get('steps')!, '--steps') : 500;
+  const { flags, values } = parseOptions(args, { flags: ['quick'], values: ['algo', 'env', 'iters', 'steps', 'backends'] });
+  const quick = flags.has('quick');
+  const iters = values.has('iters') ? positiveInt(values.get('iters')!, '--iters') : quick ? 1 : 2;
+  const steps = values.has('steps') ? positiveInt(values.get('steps')!, '--steps') : quick ? 50 : 500;
+  const learnerMs = quick ? 200 : 3000;
   const backends = (values.get('backends') ?? 'local,farm').split(',');
   for (const b of backends) if (b !== 'local' && b !== 'farm') throw new Error(`--backends takes local and/or farm, got '${b}'`);
   const algos = values.get('algo')?.split(',');
@@ -124,7 +126,7 @@ export async function main(args: readonly string[], out: (line: string) => void 
   for (const { algorithm, env, example } of examples) {
     const config = { ...example.config };
     const batch = (algorithms[algorithm]!.config({ ...config, env }) as { trainBatchSize: number }).trainBatchSize;
-    const learner = await learnerRate(algorithm, env, config, 3000);
+    const learner = await learnerRate(algorithm, env, config, learnerMs);
     const local = backends.includes('local') ? await planRate(algorithm, env, config, 'local', steps, iters) : undefined;
     const farm = backends.includes('farm') ? await planRate(algorithm, env, config, 'farm', steps, iters) : undefined;
     rows.push({ algorithm, env, batch, learner, local, farm });
