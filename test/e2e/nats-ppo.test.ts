@@ -57,7 +57,7 @@ describe('rlflow train ppo --backend nats with two node processes', { skip, time
     assert.ok(last.episode_reward_mean >= 475);
   });
 
-  test('a node killed mid-run: its workers restart on the surviving node and the run still reaches the target', async () => {
+  test('a node killed mid-run: its workers restart on the surviving node and the run still reaches the target', async (t) => {
     const runDir = path.join(dir, 'killed');
     const config = path.join(dir, 'restarts.json');
     writeFileSync(config, JSON.stringify({ maxActorRestarts: 3 }));
@@ -84,5 +84,6 @@ describe('rlflow train ppo --backend nats with two node processes', { skip, time
     }
     assert.equal(rows.at(-1)!['num_actor_restarts'], lost.length, 'one restart per worker on the lost node');
     assert.equal(rows.at(-1)!['num_healthy_workers'], 2);
+    for (const line of out.split('\n').filter((l) => /nats: restarting|done:|iterations \d+|target 475/.test(l))) t.diagnostic(line.trim());
   });
 });
