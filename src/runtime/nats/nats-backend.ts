@@ -17,7 +17,7 @@
  */
 import { createInbox, nuid, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { formatActor, type ActorRef } from '../../ir/contract.js';
-import type { ActorSpec, TimedReply } from '../actor-host.js';
+import { epochMs, type ActorSpec, type TimedReply } from '../actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from '../backend.js';
 import { deadlineOf, faultPolicy, type FaultEvent, type FaultOptions, type FaultPolicy } from '../faults.js';
 import { Restarts, supervised, type Incarnation, type Supervised } from '../restarts.js';
@@ -259,7 +259,7 @@ export class NatsBackend implements ActorBackend {
         this.lose(node, `node '${node.info.name}' (pid ${node.info.pid} on ${node.info.hostname}) stopped answering for ${Math.round((now - node.lastSeen) / 1000)} s: its process died, was stopped or lost its connection, and its actors with it`);
         continue;
       }
-      const sentAt = Date.now();
+      const sentAt = epochMs();
       this.request(node, { op: 'ping', session: this.session }, { group: '$node', index: 0 }, '$ping').then(
         (pong) => this.onPong(node, sentAt, pong as Pong),
         () => undefined,
@@ -275,7 +275,7 @@ export class NatsBackend implements ActorBackend {
 
   /** Keeps the estimate of the node's clock offset from the ping with the shortest round trip (for traces). */
   private onPong(node: NodeState, sentAt: number, pong: Pong): void {
-    const now = Date.now();
+    const now = epochMs();
     const roundTrip = now - sentAt;
     if (typeof pong?.now !== 'number' || roundTrip > node.bestRoundTrip) return;
     node.bestRoundTrip = roundTrip;
