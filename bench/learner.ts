@@ -8,16 +8,21 @@
  *
  *   rlflow           `sgdEpochs(policy, batch, …)` on rlflow's actor-critic policy, default gradient
  *                    mode `'manual'` (hand-written backward pass, no TF.js tape)
- *   hand-written     the same network, loss and optimizer written directly in TF.js in this file, in the
- *                    style of spec/limits/ppo_loop.js: customGrad matMul with explicit transposes,
- *                    `tf.train.adam().minimize`, minibatches gathered in JS from a shuffled index
+ *   hand-written     the same network, loss and optimizer written directly in TF.js in this file, as
+ *                    fast as TF.js autodiff goes (the work rlflow's 'custom' mode does, written here
+ *                    without rlflow): each dense layer one customGrad op (fused matMul + bias, tanh as
+ *                    2σ(2z) − 1, explicit-transpose backward, no input gradient for the first layer),
+ *                    `tf.variableGrads` and Adam over one flat parameter vector, minibatches gathered
+ *                    in JS from a shuffled index
+ *                    (spec/limits/ppo_loop.js used a customGrad matMul and tf.tanh: slower than
+ *                    rlflow's own customGrad mode, so it was no floor)
  *   rlflow customGrad  rlflow's policy, gradient mode `'custom'` (TF.js autodiff, customGrad layers)
  *   rlflow built-in  rlflow's policy, gradient mode `'builtin'` (TF.js autodiff throughout)
  *
  * Ratios: rlflow / hand-written time (goal ≤ 1.1); built-in / customGrad time (the speed-up of the
  * explicit-transpose gradient, spec/limits.md §3b); customGrad / manual time.
  */
-import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { createSampleBatch, type SampleBatch } from '../src/rl/data/index.js';
 import { ActorCriticPolicy } from '../src/rl/policy/actor-critic.js';
 import { sgdEpochs } from '../src/rl/policy/sgd.js';
@@ -77,23 +82,66 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
   const nLayers = HIDDEN.length + 1;
   const piVars = vars.slice(0, 2 * nLayers);
   const vfVars = vars.slice(2 * nLayers);
-  const mm = tf.customGrad((...args: unknown[]) => {
-    const [a, b, save] = args as [Tensor2D, Tensor2D, (ts: Tensor[]) => void];
-    save([a, b]);
-    return {
-      value: tf.matMul(a, b),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.matMul(dy as Tensor2D, tf.transpose(saved[1] as Tensor2D)), tf.matMul(tf.transpose(saved[0] as Tensor2D), dy as Tensor2D)],
-    };
-  }) as (a: Tensor, b: Tensor) => Tensor2D;
+  // One dense layer as one custom op (the fastest hand-written autodiff form, as rlflow's 'custom'
+  // mode): a fused matMul + bias forward with tanh as 2σ(2z) − 1 (wasm's Tanh kernel is scalar code,
+  // ≈ 10× the vectorized Sigmoid), and a backward with explicit transposes; the first layer never
+  // forms the gradient of its input (the observations).
+  const two = tf.keep(tf.scalar(2));
+  const one = tf.keep(tf.scalar(1));
+  const activate = (z: Tensor2D, hidden: boolean): Tensor2D => (hidden ? (tf.sub(tf.mul(tf.sigmoid(tf.mul(z, two)), two), one) as Tensor2D) : z);
+  const actGrad = (dy: Tensor, y: Tensor, hidden: boolean): Tensor2D => (hidden ? (tf.mul(dy, tf.sub(one, tf.square(y))) as Tensor2D) : (dy as Tensor2D));
+  const denseOps = [false, true].map((hidden) =>
+    tf.customGrad((...args: unknown[]) => {
+      const [x, w, b, save] = args as [Tensor2D, Tensor2D, Tensor, (ts: Tensor[]) => void];
+      const y = activate(tf.fused.matMul({ a: x, b: w, bias: b }) as Tensor2D, hidden);
+      save([x, w, y]);
+      return {
+        value: y,
+        gradFunc: (dy: Tensor, saved: Tensor[]) => {
+          const g = actGrad(dy, saved[2]!, hidden);
+          return [tf.matMul(g, tf.transpose(saved[1] as Tensor2D)), tf.matMul(tf.transpose(saved[0] as Tensor2D), g), tf.sum(g, 0)];
+        },
+      };
+    }),
+  ) as Array<(x: Tensor, w: Tensor, b: Tensor) => Tensor2D>;
+  const firstLayer = (x: Tensor2D, w: Variable, b: Variable): Tensor2D =>
+    (
+      tf.customGrad((...args: unknown[]) => {
+        const [kw, kb, save] = args as [Tensor2D, Tensor, (ts: Tensor[]) => void];
+        const y = activate(tf.fused.matMul({ a: x, b: kw, bias: kb }) as Tensor2D, true);
+        save([y]);
+        return {
+          value: y,
+          gradFunc: (dy: Tensor, saved: Tensor[]) => {
+            const g = actGrad(dy, saved[0]!, true);
+            return [tf.matMul(tf.transpose(x), g), tf.sum(g, 0)];
+          },
+        };
+      }) as (w: Tensor, b: Tensor) => Tensor2D
+    )(w, b);
   const mlp = (x: Tensor, v: Variable[]): Tensor2D => {
-    let h = x as Tensor2D;
-    for (let l = 0; l < nLayers; l++) {
-      h = tf.add(mm(h, v[2 * l]!), v[2 * l + 1]!);
-      if (l < nLayers - 1) h = tf.tanh(h);
-    }
+    let h = firstLayer(x as Tensor2D, v[0]!, v[1]!);
+    for (let l = 1; l < nLayers; l++) h = denseOps[l < nLayers - 1 ? 1 : 0]!(h, v[2 * l]!, v[2 * l + 1]!);
     return h;
   };
-  const opt = tf.train.adam(CONFIG.lr, 0.9, 0.999, 1e-8);
+  // Adam over ONE flat vector of all parameters (a handful of kernels per step instead of ~10 per
+  // variable, as rlflow's FlatAdam): concat the gradients, update m and v, split back into the variables.
+  const sizes = vars.map((x) => x.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const adamM = tf.variable(tf.zeros([total]));
+  const adamV = tf.variable(tf.zeros([total]));
+  let adamStep = 0;
+  const adamApply = (grads: Tensor[]): void => {
+    adamStep += 1;
+    const g = tf.concat(grads.map((x) => tf.reshape(x, [-1])));
+    const m = tf.add(tf.mul(adamM, 0.9), tf.mul(g, 0.1));
+    const v = tf.add(tf.mul(adamV, 0.999), tf.mul(tf.square(g), 0.001));
+    adamM.assign(m);
+    adamV.assign(v);
+    const update = tf.div(tf.mul(m, CONFIG.lr / (1 - 0.9 ** adamStep)), tf.add(tf.mul(tf.sqrt(v), 1 / Math.sqrt(1 - 0.999 ** adamStep)), 1e-8));
+    const parts = tf.split(tf.sub(tf.concat(vars.map((x) => tf.reshape(x, [-1]))), update), sizes);
+    vars.forEach((x, i) => x.assign(tf.reshape(parts[i]!, x.shape)));
+  };
   const random = createRng(seed);
   const c = batch.columns;
   const obs = c.obs as Float32Array, act = c.actions as Int32Array, logp = c.actionLogp as Float32Array, logits = c.actionDistInputs as Float32Array;
@@ -128,7 +176,7 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
         const A = tf.tensor1d(advb.subarray(0, mb)), R = tf.tensor1d(vtb.subarray(0, mb)), Vold = tf.tensor1d(vfb.subarray(0, mb));
         const oldLs = tf.logSoftmax(oldLogits);
         const oldP = tf.exp(oldLs);
-        return opt.minimize(
+        const { value, grads } = tf.variableGrads(
           () => {
             const ls = tf.logSoftmax(mlp(x, piVars));
             const logpA = tf.sum(tf.mul(ls, a), 1);
@@ -140,18 +188,22 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
             const vClipped = tf.add(Vold, tf.clipByValue(tf.sub(v, Vold), -loss.vfClipParam, loss.vfClipParam));
             const vl2 = tf.square(tf.sub(vClipped, R));
             const perRow = tf.add(tf.add(tf.neg(surrogate), tf.mul(kl, loss.klCoeff)), tf.mul(tf.maximum(vl1, vl2), loss.vfLossCoeff));
-            return tf.mean(perRow);
+            return tf.mean(perRow) as Scalar;
           },
-          true,
           vars,
-        )!;
+        );
+        adamApply(vars.map((x) => grads[x.name]!));
+        return value;
       });
       cost.dataSync();
       cost.dispose();
     }
   };
   const dispose = (): void => {
-    opt.dispose();
+    adamM.dispose();
+    adamV.dispose();
+    two.dispose();
+    one.dispose();
     for (const v of vars) v.dispose();
   };
   return { epoch, dispose };
@@ -217,7 +269,7 @@ export async function main(args: readonly string[] = [], out: (line: string) => 
   const perStep = (m: Summary): string => spread({ ...m, median: m.median / steps, min: m.min / steps, max: m.max / steps });
   const rows = [
     ["rlflow policy, gradients 'manual' (default)", spread(mRl), perStep(mRl)],
-    ['hand-written TF.js step (customGrad matMul, tf.train.adam)', spread(mHand), perStep(mHand)],
+    ['hand-written TF.js step (customGrad dense layers, tanh via sigmoid, flat Adam)', spread(mHand), perStep(mHand)],
     ["rlflow policy, gradients 'custom' (customGrad layers)", spread(mCustom), perStep(mCustom)],
     ["rlflow policy, gradients 'builtin'", spread(mBuiltin), perStep(mBuiltin)],
   ];

@@ -18,7 +18,10 @@
  *            (`ppo.config()`; today 256-256 tanh hidden layers, value net not shared), with 16, 32
  *            and 64 env copies per worker. The unoptimized plan gives the worker `vectorBatch` 1 (one
  *            policy forward per env copy and step); `optimize(plan, { passes: ['batch'] })` gives it the
- *            batch pass's choice (rows per forward from the cost model). Each plan runs on the local
+ *            batch pass's choice (rows per forward from the cost model). The honest baseline next to them
+ *            is the fastest hand-set choice, one forward over all env copies per step (`vectorBatch` =
+ *            envs): "batch pass / one forward" ≈ 1 says the cost model's choice loses nothing to it.
+ *            Each plan runs on the local
  *            backend, whose actors live in this process (no IPC in the measurement), and the bench
  *            times the worker's `sample()` called through the backend, as a plan's rollouts call it.
  *            Target: ≥ 3× the env steps/s for 16 or more envs per worker.
@@ -168,8 +171,12 @@ export interface VectorizeRow {
   /** Env steps per second, one value per rep. */
   readonly unoptimized: Summary;
   readonly optimized: Summary;
+  /** The honest baseline: the worker with `vectorBatch` = envs (ONE forward pass over all env copies per step). */
+  readonly oneForward: Summary;
   /** optimized / unoptimized steps/s. */
   readonly ratio: Summary;
+  /** optimized / one-forward steps/s (≈ 1 when the batch pass's choice is as good as the best hand-set one). */
+  readonly ratioVsOneForward: Summary;
 }
 
 export interface VectorizeResult {
@@ -200,12 +207,16 @@ async function benchVectorize(o: MeasureOptions, envCounts: readonly number[], f
     const plan = await compile(ppo.plan(config), { name: `bench-optimizer-ppo-${envs}` });
     const { graph: batched } = await optimize(plan, { passes: ['batch'] });
     const groups = [workersGroup(plan.graph), workersGroup(batched)];
-    if (!groups[0]!.vectorizable) {
+    const vectorizable = groups[0]!.vectorizable;
+    if (!vectorizable) {
       throw new Error(`bench optimizer: PPO's '${WORKERS}' group declares no vectorizable work, so the batch pass has nothing to choose (see workerGroups in src/algorithms/common.ts)`);
     }
+    // The fastest hand-set alternative: every env copy in one forward pass per step.
+    const oneForward = plan.graph.copy();
+    oneForward.setAttribute('actorGroups', { ...plan.graph.getAttribute('actorGroups'), [WORKERS]: { ...groups[0]!, vectorizable: { ...vectorizable, batch: envs } } });
     const runtimes: Array<Runtime<unknown>> = [];
     try {
-      for (const graph of [plan.graph, batched]) runtimes.push(await run(graph, { backend: 'local', seed: SEED }));
+      for (const graph of [plan.graph, batched, oneForward]) runtimes.push(await run(graph, { backend: 'local', seed: SEED }));
       const worker: ActorRef = { group: WORKERS, index: 0 };
       const sample = async (rt: Runtime<unknown>): Promise<number> => ((await rt.backend.call(worker, 'sample', [])) as SampleBatch).count;
       for (const rt of runtimes) {
@@ -214,15 +225,15 @@ async function benchVectorize(o: MeasureOptions, envCounts: readonly number[], f
       }
       const measured = await measureInterleaved(
         runtimes.map((rt, k) => ({
-          name: k === 0 ? 'unoptimized' : 'batch pass',
+          name: ['unoptimized', 'batch pass', 'one forward over all envs'][k]!,
           run: async (iters: number) => {
             for (let i = 0; i < iters; i++) await sample(rt);
           },
         })),
         o,
       );
-      const [u, b] = measured.map((m) => perSecond(m, envs * fragment)) as [Summary, Summary];
-      rows.push({ envs, stepsPerSample: envs * fragment, unoptimizedBatch: vectorBatchOf(groups[0]!), optimizedBatch: vectorBatchOf(groups[1]!), unoptimized: u, optimized: b, ratio: ratio(b, u) });
+      const [u, b, one] = measured.map((m) => perSecond(m, envs * fragment)) as [Summary, Summary, Summary];
+      rows.push({ envs, stepsPerSample: envs * fragment, unoptimizedBatch: vectorBatchOf(groups[0]!), optimizedBatch: vectorBatchOf(groups[1]!), unoptimized: u, optimized: b, oneForward: one, ratio: ratio(b, u), ratioVsOneForward: ratio(b, one) });
     } finally {
       for (const rt of runtimes) await rt.close();
     }
@@ -296,13 +307,15 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
     result.vectorize = v;
     const batchCell = (b: number | undefined): string => (b === undefined ? 'none' : String(b));
     const table = markdownTable(
-      [`vectorize: PPO RolloutWorker.sample(), CartPole-v1, PPO default nets (${v.network}), ${v.fragment} steps per env`, 'vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'ratio (target)'],
+      [`vectorize: PPO RolloutWorker.sample(), CartPole-v1, PPO default nets (${v.network}), ${v.fragment} steps per env`, 'vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'one forward over all envs, env steps/s', 'ratio (target)', 'batch pass / one forward'],
       v.rows.map((r) => [
         `${r.envs} envs per worker (${r.stepsPerSample} steps per sample)`,
         `${batchCell(r.unoptimizedBatch)} → ${batchCell(r.optimizedBatch)}`,
         spread(r.unoptimized),
         spread(r.optimized),
+        spread(r.oneForward),
         `${spread(r.ratio)}${r.envs >= VECTORIZE_TARGET_FROM_ENVS ? ` (≥ ${VECTORIZE_TARGET}: ${met(r.ratio.median >= VECTORIZE_TARGET)})` : ''}`,
+        spread(r.ratioVsOneForward),
       ]),
     );
     tables.push(table);

@@ -74,7 +74,7 @@ type Common = z.infer<typeof commonSchema>;
 type WorkerKeys = Pick<Common, 'env' | 'envModule' | 'envConfig' | 'numWorkers' | 'numEnvsPerWorker' | 'rolloutFragmentLength' | 'gamma' | 'observationFilter' | 'explore'> &
   Partial<Pick<Common, 'numericChecks'>> & { readonly lambda?: number; readonly useGae?: boolean; readonly useCritic?: boolean };
 /** Actor-critic algorithms also give the network keys of their policy. */
-type ActorCriticKeys = WorkerKeys & Pick<Common, 'hidden' | 'activation' | 'vfShareLayers' | 'lr' | 'gradClip'>;
+type ActorCriticKeys = WorkerKeys & Pick<Common, 'hidden' | 'activation' | 'vfShareLayers' | 'lr' | 'gradClip'> & { readonly freeLogStd?: boolean };
 
 
 /** The rollout workers and the learner (one worker with no envs) of an actor-critic run. */
@@ -114,7 +114,7 @@ export function asyncLearnerGroup(config: ActorCriticKeys, loss: LossConfig, lea
 
 /** The actor-critic policy of PG, A2C, A3C, PPO, IMPALA and APPO, from the common keys and a loss. */
 function actorCriticPolicy(config: ActorCriticKeys, loss: LossConfig): PolicyConfig {
-  return { hidden: config.hidden, activation: config.activation, vfShareLayers: config.vfShareLayers, lr: config.lr, gradClip: config.gradClip, loss };
+  return { hidden: config.hidden, activation: config.activation, vfShareLayers: config.vfShareLayers, lr: config.lr, gradClip: config.gradClip, loss, ...(config.freeLogStd ? { freeLogStd: true } : {}) };
 }
 
 /** What every rollout worker (and learner) of a run is built from. */

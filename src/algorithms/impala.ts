@@ -28,6 +28,7 @@ export const asyncLearningConfig = {
   learnerQueueSize: z.number().int().positive().default(16).describe("train batches the learner's in-queue holds (the back-pressure point)"),
   maxSampleRequestsInFlightPerWorker: z.number().int().positive().default(2).describe('sample requests each worker has in flight'),
   broadcastInterval: z.number().int().positive().default(1).describe('train batches between refreshes of the weights sent to workers'),
+  freeLogStd: z.boolean().default(false).describe("Box actions: one trained log-std per action dimension, not a network output (RLlib's free_log_std)"),
 };
 
 export const impalaConfigSchema = z.object(asyncLearningConfig).strict();

@@ -210,6 +210,35 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
       ],
       variants: { 'vtrace off': { vtrace: false } },
     },
+    // RLlib's ppo/pendulum-appo.yaml (V-trace, 1 worker, γ 0.95, batches of 100, a 16-batch minibatch
+    // buffer with 10 passes, MeanStdFilter) with four changes. A state-independent log-std (freeLogStd):
+    // with the log-std a network output, the policy widens it without bound (actions are clipped to
+    // ±2, so a wider Gaussian is free bang-bang) or collapses it in some states, the behaviour and
+    // target log-probabilities then differ by thousands of nats, every V-trace ratio is 0, and the
+    // weights end NaN (entropy 1.4 → 40 within 60k steps). A separate value network and lr 1e-3: the
+    // values (≈ −100 at γ 0.95) are fitted fast enough to be a baseline. No entropy bonus and clip 0.2
+    // (RLlib's 0.4 climbed to −1012 and −1014, then fell back to ≈ −1500, a spinning policy).
+    'Pendulum-v1': {
+      config: {
+        numWorkers: 1,
+        vtrace: true,
+        lambda: 0.1,
+        gamma: 0.95,
+        trainBatchSize: 100,
+        minibatchBufferSize: 16,
+        numSgdIter: 10,
+        hidden: [64, 64],
+        vfShareLayers: false,
+        freeLogStd: true,
+        lr: 1e-3,
+        entropyCoeff: 0,
+        clipParam: 0.2,
+        observationFilter: 'MeanStdFilter',
+        minIterTimeS: 0,
+        timestepsPerIteration: 5000,
+      },
+      target: { reward: -1000, timesteps: 500_000 },
+    },
   },
   // RLlib's cartpole-simpleq (defaults) and cartpole-dqn (fcnet [64], n_step 3) with tanh hidden units: relu
   // units made DQN's Q values run away (5–10× the returns) and its greedy policy collapse on CartPole-v1 (one run, seed 0).

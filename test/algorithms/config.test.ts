@@ -95,6 +95,7 @@ describe('config defaults (RLlib 1.8)', () => {
     learnerQueueSize: 16,
     maxSampleRequestsInFlightPerWorker: 2,
     broadcastInterval: 1,
+    freeLogStd: false,
   };
 
   test('IMPALA', () => {
@@ -103,6 +104,17 @@ describe('config defaults (RLlib 1.8)', () => {
 
   test('APPO (IMPALA + vtrace, use_critic, use_gae, lambda 1, clip_param 0.4, use_kl_loss off, kl_coeff 1, kl_target 0.01)', () => {
     assert.deepEqual(appo.config({}), { ...IMPALA, vtrace: true, useCritic: true, useGae: true, lambda: 1, clipParam: 0.4, useKlLoss: false, klCoeff: 1, klTarget: 0.01 });
+  });
+
+  test('IMPALA/APPO freeLogStd reaches the policy of the workers and the learner (a trained log-std, not a network output)', async () => {
+    for (const freeLogStd of [false, true]) {
+      const plan = await compile(appo.plan(appo.config({ env: 'Pendulum-v1', freeLogStd })), { name: `appo-free-log-std-${freeLogStd}` });
+      const groups = plan.graph.getAttribute('actorGroups');
+      for (const name of ['workers', 'learner']) {
+        const policy = (groups[name]!.args[0] as { policy: { freeLogStd?: boolean } }).policy;
+        assert.equal(policy.freeLogStd === true, freeLogStd, `${name}: freeLogStd ${freeLogStd}`);
+      }
+    }
   });
 
   test('PG (RLlib: num_workers 0, i.e. sampling on the driver; here one worker actor)', () => {

@@ -57,7 +57,9 @@ describe('bench optimizer', () => {
       assert.ok(Number.isInteger(row.optimizedBatch) && row.optimizedBatch! >= 1 && row.optimizedBatch! <= row.envs, `batch pass chose ${row.optimizedBatch}`);
       assertPositive(row.unoptimized, `${row.envs} envs unoptimized`);
       assertPositive(row.optimized, `${row.envs} envs optimized`);
+      assertPositive(row.oneForward, `${row.envs} envs one forward`);
       assertPositive(row.ratio, `${row.envs} envs ratio`);
+      assertPositive(row.ratioVsOneForward, `${row.envs} envs batch pass / one forward`);
     }
 
     assert.equal(r.tables.length, 2);
@@ -69,7 +71,7 @@ describe('bench optimizer', () => {
     );
     assert.deepEqual(
       rows[3]!.slice(1),
-      ['vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'ratio (target)'],
+      ['vectorBatch unopt. → batch pass', 'unoptimized env steps/s', 'batch pass env steps/s', 'one forward over all envs, env steps/s', 'ratio (target)', 'batch pass / one forward'],
     );
     assert.match(rows[4]![0]!, /^2 envs per worker \(6 steps per sample\)$/);
     assert.match(rows[4]![1]!, /^1 → \d+$/);

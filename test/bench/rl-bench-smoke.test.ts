@@ -26,7 +26,7 @@ describe('bench sampling', () => {
       r.worker.rows.map((row) => row.name),
       [
         'rlflow RolloutWorker.sample()',
-        'hand-written ceiling: policy forward, tf.tanh (ppo_loop.js)',
+        'hand-written ceiling: policy forward, tanh folded into fused sigmoid',
         'hand-written: policy + value forward, tanh folded into fused sigmoid',
         'rlflow computeActions + env.step only',
       ],
