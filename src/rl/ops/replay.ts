@@ -104,6 +104,23 @@ export const isReplayed = actorStage(import.meta.url, function isReplayed(batch:
 });
 
 /**
+ * A shard's `null` (fewer than its `learningStarts` steps stored) first answers NOT_READY, then, when
+ * the same item is retried, passes on to be dropped by `isReplayed`. NOTE: a filter alone keeps pulling
+ * its gather until a batch arrives, so before learning starts a blocking pull of the replay branch never
+ * returned and a round-robin `concurrently` (Ape-X with a training intensity) never got back to its
+ * store branch, which is what would end the wait: RLlib's gather_async yields NotReady here instead.
+ */
+export const notReadyBeforeLearning = actorStage(
+  import.meta.url,
+  function notReadyBeforeLearning(batch: AnyBatch | null, ctx: StageContext): AnyBatch | null | NotReady {
+    if (batch !== null) return batch;
+    const refused = ctx.state.get<boolean>('refused') ?? false;
+    ctx.state.set('refused', !refused);
+    return refused ? null : NOT_READY;
+  },
+);
+
+/**
  * Replayed batches: not ready while fewer than `learningStarts` steps are stored. From replay actors,
  * `numAsync` requests stay in flight per actor and each item's source is the actor that replayed it.
  */
@@ -111,7 +128,7 @@ export function replay(source: ReplayTarget, options: { readonly numAsync?: numb
   if ('local' in source) return fromIterable(replayLocal.with(source.local), { type: 'SampleBatch', name: `replay-${source.local.name}` });
   // NOTE: batchMs 0 (one batch per reply) keeps the `batch` pass from batching replies: a reply window
   // would make a shard sample hundreds of batches ahead, with stale priorities, and starve the other shards.
-  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4, batchMs: 0 }) as Stream<AnyBatch | null>).filter(isReplayed) as Stream<AnyBatch>;
+  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4, batchMs: 0 }) as Stream<AnyBatch | null>).forEach(notReadyBeforeLearning).filter(isReplayed) as Stream<AnyBatch>;
 }
 
 const ONE_STEP: SgdOptions = { numSgdIter: 1, sgdMinibatchSize: 0 };
