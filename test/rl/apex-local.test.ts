@@ -5,14 +5,15 @@
  * `delay(1)` never fired and storing stalled after a few fragments, while the learner trained on);
  * with a training intensity the branches take turns (round robin) and the replay ratio is the one
  * asked for (before learning starts, the replay branch must give its turn back instead of waiting for
- * a shard's first batch); and two runs with one seed produce the same results.
+ * a shard's first batch); the driver stages' schedules are in the node store, so checkpoints keep
+ * them; and two runs with one seed produce the same results.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { apex, buildAlgorithmPlan } from '../../src/algorithms/index.js';
 import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import type { ReplayStats } from '../../src/rl/replay/index.js';
-import { run } from '../../src/runtime/runtime.js';
+import { run, type RuntimeState } from '../../src/runtime/runtime.js';
 
 const base = {
   numWorkers: 2,
@@ -29,7 +30,7 @@ const base = {
   minIterTimeS: 0,
 };
 
-async function iterations(extra: Record<string, unknown>, n: number): Promise<{ results: ResultDict[]; shardsAdded: number[] }> {
+async function iterations(extra: Record<string, unknown>, n: number): Promise<{ results: ResultDict[]; shardsAdded: number[]; nodes: RuntimeState['nodes'] }> {
   const config = apex.config({ ...base, ...extra });
   const rt = await run<ResultDict>((await buildAlgorithmPlan(apex, config, { name: 'apex-local' })).graph, { backend: 'local', seed: 2 });
   try {
@@ -41,7 +42,7 @@ async function iterations(extra: Record<string, unknown>, n: number): Promise<{ 
     const results = await Promise.race([rt.take(n), stalled]).finally(() => clearTimeout(timer));
     const shardsAdded: number[] = [];
     for (const index of [0, 1]) shardsAdded.push(((await rt.backend.call({ group: 'replay', index }, 'stats', [])) as ReplayStats).numAdded);
-    return { results, shardsAdded };
+    return { results, shardsAdded, nodes: rt.saveState().nodes };
   } finally {
     await rt.close();
   }
@@ -58,6 +59,17 @@ describe('Ape-X on the local backend', { timeout: 120_000 }, () => {
     assert.ok(trained(last) > 0, 'the learner trained');
     assert.ok(shardsAdded.every((n) => n > 0), `every shard stored data: ${shardsAdded.join(', ')}`);
     assert.equal(shardsAdded[0]! + shardsAdded[1]!, last.timesteps_total, 'every sampled step was stored');
+  });
+
+  test("driver stages keep their schedules in the node store (checkpointed): target updates, each worker's steps since its sync", async () => {
+    const { results, nodes } = await iterations({}, 2);
+    const values = Object.values(nodes);
+    const target = values.find((st) => 'lastUpdateSteps' in st);
+    assert.ok(target, `a node stores the target-update step count: ${JSON.stringify(nodes)}`);
+    assert.ok((target['lastUpdateSteps'] as number) > 0 && (target['lastUpdateSteps'] as number) <= trained(results.at(-1)!));
+    const sync = values.find((st) => Object.keys(st).some((k) => k.startsWith('stepsSinceSync.')));
+    assert.ok(sync, 'a node stores the steps since each worker was synced');
+    for (const [k, v] of Object.entries(sync)) if (k.startsWith('stepsSinceSync.')) assert.ok((v as number) >= 0 && (v as number) < base.maxWeightSyncDelay, `${k} = ${String(v)}`);
   });
 
   test('training intensity: round-robin turns give the asked replay ratio, deterministically', async () => {

@@ -190,19 +190,18 @@ export function updatePriorities(learned: Stream<LearnResult>, target: ReplayTar
 
 export const targetUpdater = actorStageFactory(
   import.meta.url,
-  (options: { readonly learner: string; readonly freq: number; readonly by: 'sampled' | 'trained' }) => {
-    let last = 0;
-    return async function updateTargetNetwork<T>(item: T, ctx: StageContext): Promise<T> {
+  (options: { readonly learner: string; readonly freq: number; readonly by: 'sampled' | 'trained' }) =>
+    // The step count at the last update lives in the node store, so a checkpoint keeps the schedule.
+    async function updateTargetNetwork<T>(item: T, ctx: StageContext): Promise<T> {
       const steps = ctx.metrics.get(options.by === 'trained' ? STEPS_TRAINED : STEPS_SAMPLED);
-      if (steps - last >= options.freq) {
-        last = steps;
+      if (steps - (ctx.state.get<number>('lastUpdateSteps') ?? 0) >= options.freq) {
+        ctx.state.set('lastUpdateSteps', steps);
         await ctx.callAll(options.learner, 'updateTargetNetwork');
         ctx.metrics.inc(NUM_TARGET_UPDATES);
         ctx.metrics.info[LAST_TARGET_UPDATE_TS] = steps;
       }
       return item;
-    };
-  },
+    },
 );
 
 /**
