@@ -25,7 +25,7 @@ import { NOT_READY, type MetricsView, type NotReady, type StageContext } from '.
 import { PlanError } from '../../ir/errors.js';
 import { DEFAULT_POLICY_ID } from '../data/multi-agent.js';
 import type { AnyBatch } from '../data/sample-batch.js';
-import { ReplayBuffers, type ReplayBuffersConfig } from '../replay/replay-buffers.js';
+import { ReplayBuffers, type ReplayBuffersConfig, type ReplayBuffersState } from '../replay/replay-buffers.js';
 import type { ReplayActorImpl } from '../replay/replay-actor.js';
 import type { LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
 import { STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
@@ -48,6 +48,33 @@ export const NUM_TARGET_UPDATES = 'num_target_updates';
 export const LAST_TARGET_UPDATE_TS = 'last_target_update_ts';
 
 const localBuffers = new WeakMap<MetricsView, Map<string, ReplayBuffers>>();
+/** States restored into a run before its buffers exist (a resumed run restores before its first pull). */
+const pendingStates = new WeakMap<MetricsView, Map<string, ReplayBuffersState>>();
+
+/**
+ * The state of every local buffer of a run, by name (counters; rows too with `contents`): what a
+ * trainer checkpoint stores for DQN-style plans, whose buffers live on the driver.
+ */
+export function localReplayState(ctx: { readonly metrics: MetricsView }, options: { readonly contents?: boolean } = {}): Record<string, ReplayBuffersState> {
+  const byName = localBuffers.get(ctx.metrics);
+  const out: Record<string, ReplayBuffersState> = Object.fromEntries(pendingStates.get(ctx.metrics) ?? []);
+  for (const [name, buffers] of byName ?? []) out[name] = buffers.getState(options);
+  return out;
+}
+
+/** Restores `localReplayState`'s result into a run: at once into existing buffers, else when each is first used. */
+export function restoreLocalReplay(ctx: { readonly metrics: MetricsView }, states: Readonly<Record<string, ReplayBuffersState>>): void {
+  const byName = localBuffers.get(ctx.metrics);
+  for (const [name, state] of Object.entries(states)) {
+    const buffers = byName?.get(name);
+    if (buffers) buffers.setState(state);
+    else {
+      let pending = pendingStates.get(ctx.metrics);
+      if (!pending) pendingStates.set(ctx.metrics, (pending = new Map()));
+      pending.set(name, state);
+    }
+  }
+}
 
 /**
  * The run's local buffer `spec.name` (made from `spec.config` at first use). NOTE: keyed by the run's
@@ -57,7 +84,14 @@ export function localReplayBuffers(ctx: { readonly metrics: MetricsView }, spec:
   let byName = localBuffers.get(ctx.metrics);
   if (!byName) localBuffers.set(ctx.metrics, (byName = new Map()));
   let buffers = byName.get(spec.name);
-  if (!buffers) byName.set(spec.name, (buffers = new ReplayBuffers(spec.config)));
+  if (!buffers) {
+    byName.set(spec.name, (buffers = new ReplayBuffers(spec.config)));
+    const restored = pendingStates.get(ctx.metrics)?.get(spec.name);
+    if (restored) {
+      buffers.setState(restored);
+      pendingStates.get(ctx.metrics)!.delete(spec.name);
+    }
+  }
   return buffers;
 }
 
