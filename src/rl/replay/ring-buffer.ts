@@ -163,7 +163,8 @@ export class ColumnarRingBuffer {
       if (width !== 1) widths[name] = width;
       columns[name] = out;
     }
-    return { count: n, columns: { ...columns, ...extra }, widths };
+    for (const name in extra) columns[name] = extra[name]!;
+    return { count: n, columns, widths };
   }
 
   /** Counters, and the stored rows with `contents: true`. */
