@@ -13,6 +13,8 @@
  *               env steps/s per iteration: the workers and learner spread over two node processes vs
  *               the farm on this machine (both on the same cores here: this measures the transport's
  *               cost, not the gain of more machines)
+ *   apex        Ape-X DQN on CartPole-v1 (tuned config: 3 workers, 2 replay shards, a learner; 4000
+ *               steps per iteration), env steps/s per iteration, spread over the two nodes vs farm
  *
  * Needs nats-server (`apt-get install nats-server`).
  */
@@ -20,11 +22,15 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { NodeInfo } from '../src/runtime/nats/wire.js';
 import { buildAlgorithmPlan } from '../src/algorithms/build.js';
+import { apex } from '../src/algorithms/apex.js';
+import type { Algorithm } from '../src/algorithms/common.js';
 import { ppo } from '../src/algorithms/ppo.js';
 import { tunedExample } from '../src/algorithms/index.js';
 import { run, type Runtime } from '../src/index.js';
 import type { ActorRef } from '../src/ir/contract.js';
+import type { PlanGraph } from '../src/ir/graph.js';
 import { inventory } from '../src/optimizer/inventory.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import { FarmBackend } from '../src/runtime/farm-backend.js';
@@ -54,10 +60,11 @@ function row(metric: string, nats: Summary, farm: Summary, raw: Summary | undefi
 }
 
 export async function main(args: readonly string[] = [], log: (line: string) => void = console.log): Promise<void> {
-  const opts = parseOptions(args, { flags: ['quick'], values: ['reps', 'rep-ms', 'ppo-iters'] });
+  const opts = parseOptions(args, { flags: ['quick'], values: ['reps', 'rep-ms', 'ppo-iters', 'apex-iters'] });
   const quick = opts.flags.has('quick');
   const o = withRepOptions(quick ? QUICK : FULL, opts.values);
   const ppoIters = positiveInt(opts.values.get('ppo-iters') ?? (quick ? '2' : '12'), 'ppo-iters');
+  const apexIters = positiveInt(opts.values.get('apex-iters') ?? (quick ? '2' : '12'), 'apex-iters');
   const missing = natsUnavailable();
   if (missing) {
     log(`bench nats: ${missing}`);
@@ -133,35 +140,16 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
     await farm.close();
     closers.length = 0;
 
-    // PPO: the same optimized plan shape, placed on the two nodes (spread) or on this machine (farm).
-    const tuned = tunedExample('ppo', 'CartPole-v1')!;
-    const config = ppo.config({ ...tuned.config, env: 'CartPole-v1' });
-    const onNodes = await buildAlgorithmPlan(ppo, config, {
-      name: 'bench-nats-ppo',
-      optimize: { inventory: inventory(...nodes.map((n) => ({ name: n.name, cpus: n.cpus }))), options: { place: { spread: true } } },
-    });
-    const local = await buildAlgorithmPlan(ppo, config, { name: 'bench-nats-ppo' });
-    const rts: Array<Runtime<ResultDict>> = [];
-    rts.push(await run<ResultDict>(onNodes.graph, { backend: new NatsBackend({ connection: nc, nodes, closeConnection: false }), seed: 1 }));
-    closers.push(() => rts[0]!.close());
-    rts.push(await run<ResultDict>(local.graph, { backend: 'farm', seed: 1 }));
-    closers.push(() => rts[1]!.close());
-    const placed = rts[0]!.backend as NatsBackend;
-    log(`ppo on nats: ${['learner', 'workers'].flatMap((g) => (g === 'learner' ? [0] : [0, 1]).map((index) => `${g}[${index}]@${placed.nodeOf({ group: g, index })}`)).join(', ')}`);
-    const stepsPerS: number[][] = [[], []];
-    const last = [0, 0];
-    for (const [j, rt] of rts.entries()) last[j] = (await rt.next()).value!.timesteps_total; // warm-up
-    for (let k = 0; k < ppoIters; k++) {
-      for (const j of k % 2 ? [1, 0] : [0, 1]) {
-        const t0 = performance.now();
-        const r = await rts[j]!.next();
-        const ms = performance.now() - t0;
-        const total = r.value!.timesteps_total;
-        stepsPerS[j]!.push((total - last[j]!) / (ms / 1000));
-        last[j] = total;
-      }
-    }
-    rows.push(row(`PPO CartPole env steps/s (${ppoIters} iterations)`, summarize(stepsPerS[0]!), summarize(stepsPerS[1]!), undefined));
+    // Whole algorithms: the same optimized plan shape, placed on the two nodes (spread) or on this machine (farm).
+    const tunedPpo = tunedExample('ppo', 'CartPole-v1')!;
+    const ppoConfig = ppo.config({ ...tunedPpo.config, env: 'CartPole-v1' });
+    const ppoRates = await algorithmRates(ppo, ppoConfig, ppoIters, nc, nodes, log);
+    rows.push(row(`PPO CartPole env steps/s (${ppoIters} iterations)`, ppoRates.nats, ppoRates.farm, undefined));
+    // Ape-X as main has it (learning starts after 1000 steps; the first, warm-up iteration is not counted).
+    const tunedApex = tunedExample('apex', 'CartPole-v1')!;
+    const apexConfig = apex.config({ ...tunedApex.config, env: 'CartPole-v1', timestepsPerIteration: 4000 });
+    const apexRates = await algorithmRates(apex, apexConfig, apexIters, nc, nodes, log);
+    rows.push(row(`Ape-X CartPole env steps/s (${apexIters} iterations)`, apexRates.nats, apexRates.farm, undefined));
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     responder?.stop();
@@ -171,4 +159,47 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log(markdownTable(['metric', 'nats backend', 'farm', 'raw NATS client', 'nats / farm', 'nats / raw'], rows));
   log('');
   log('Rates are median [min–max] over the reps; ratios pair rep i of one with rep i of the other.');
+}
+
+/** Where each actor of a plan runs on the nodes: `learner[0]@n0, workers[0]@n1, …`. */
+function placementOf(graph: PlanGraph, backend: NatsBackend): string {
+  return Object.values(graph.getAttribute('actorGroups'))
+    .flatMap((g) => Array.from({ length: g.count }, (_, index) => `${g.name}[${index}]@${backend.nodeOf({ group: g.name, index })}`))
+    .join(', ');
+}
+
+/**
+ * Env steps/s per training iteration of one algorithm, on the nodes (spread by the place pass) and on
+ * the farm, the two runs' iterations interleaved (after one warm-up iteration each).
+ */
+async function algorithmRates<C>(algorithm: Algorithm<C>, config: C, iters: number, nc: NatsConnection, nodes: readonly NodeInfo[], log: (line: string) => void): Promise<{ nats: Summary; farm: Summary }> {
+  const onNodes = await buildAlgorithmPlan(algorithm, config, {
+    name: `bench-nats-${algorithm.name}`,
+    optimize: { inventory: inventory(...nodes.map((n) => ({ name: n.name, cpus: n.cpus }))), options: { place: { spread: true } } },
+  });
+  const local = await buildAlgorithmPlan(algorithm, config, { name: `bench-nats-${algorithm.name}` });
+  const backend = new NatsBackend({ connection: nc, nodes, closeConnection: false });
+  const rts: Array<Runtime<ResultDict>> = [];
+  try {
+    rts.push(await run<ResultDict>(onNodes.graph, { backend, seed: 1 }));
+    rts.push(await run<ResultDict>(local.graph, { backend: 'farm', seed: 1 }));
+    log(`${algorithm.name} on nats: ${placementOf(onNodes.graph, backend)}`);
+    const stepsPerS: number[][] = [[], []];
+    const last = [0, 0];
+    for (const [j, rt] of rts.entries()) last[j] = (await rt.next()).value!.timesteps_total; // warm-up
+    for (let k = 0; k < iters; k++) {
+      for (const j of k % 2 ? [1, 0] : [0, 1]) {
+        const t0 = performance.now();
+        const r = await rts[j]!.next();
+        const ms = performance.now() - t0;
+        const total = r.value!.timesteps_total;
+        stepsPerS[j]!.push((total - last[j]!) / (ms / 1000));
+        last[j] = total;
+      }
+    }
+    return { nats: summarize(stepsPerS[0]!), farm: summarize(stepsPerS[1]!) };
+  } finally {
+    for (const rt of rts) await rt.close().catch(() => undefined);
+    if (rts.length === 0) await backend.close().catch(() => undefined);
+  }
 }

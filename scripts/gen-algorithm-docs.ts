@@ -176,13 +176,15 @@ export function tunedTable(algorithm: string): string {
     // `targets` (every benchmark target of the run) where the example lists several, else its stop target.
     const all: readonly LearningTarget[] = example.targets ?? [example.target];
     const targets = all.map((t) => `${t.policies ? `each of ${t.policies.map((p) => `\`${p}\``).join(', ')}: ` : ''}${t.reward} within ${steps(t.timesteps)}`).join('; ');
+    // Reported-only thresholds (the benchmark reports the steps to them, e.g. SAC's −200 on Pendulum).
+    const reports = (example.reports ?? []).map((t) => `; also reported: steps to ${t.reward} (within ${steps(t.timesteps)})`).join('');
     const keys = Object.entries(example.config)
       .map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``)
       .join(', ');
     const variants = Object.entries(example.variants ?? {}).map(
       ([name, overrides]) => `; variant *${name}* (same targets): ${Object.entries(overrides).map(([k, v]) => `\`${k}: ${JSON.stringify(v)}\``).join(', ')}`,
     );
-    return `| ${env} | ${targets} | ${example.target.reward} or ${steps(example.target.timesteps)} steps | ${cell(keys + variants.join(''))} |`;
+    return `| ${env} | ${targets}${reports} | ${example.target.reward} or ${steps(example.target.timesteps)} steps | ${cell(keys + variants.join(''))} |`;
   });
   return [
     '| env | learning targets (mean return of the last 100 episodes, within env steps) | `rlflow train` stops at | config (over the defaults) |',

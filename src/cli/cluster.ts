@@ -89,8 +89,8 @@ export interface Cluster {
   readonly connection: NatsConnection;
   readonly nodes: readonly NodeInfo[];
   readonly inventory: Inventory;
-  /** The backend for a placed plan (it closes the connection when the run closes). */
-  backend(graph: PlanGraph): NatsBackend;
+  /** The backend for a placed plan (it closes the connection when the run closes); `log` hears where restarted actors go. */
+  backend(graph: PlanGraph, log?: (line: string) => void): NatsBackend;
 }
 
 /** `--backend nats`: connects, discovers the nodes (waiting for `--nodes n` of them), and checks their code. */
@@ -116,7 +116,7 @@ export async function joinCluster(values: Record<string, unknown>): Promise<Clus
     connection,
     nodes,
     inventory: nodeInventory(nodes),
-    backend: (graph) => new NatsBackend({ connection, nodes, modules: planModules(graph).map(moduleDigest) }),
+    backend: (graph, log) => new NatsBackend({ connection, nodes, modules: planModules(graph).map(moduleDigest), ...(log ? { log } : {}) }),
   };
 }
 
@@ -136,7 +136,7 @@ export async function optimizeForBackend(compiled: CompiledPlan, values: Record<
     throw e;
   }
   out(`nats: actors on ${placementLine(plan)}`);
-  return { plan, backend: cluster.backend(plan) };
+  return { plan, backend: cluster.backend(plan, out) };
 }
 
 /** `learner[0]@a, workers[0]@b, …`: the node the place pass chose for each actor. */

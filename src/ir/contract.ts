@@ -136,6 +136,12 @@ export interface StageContext extends Clock {
   call(actor: ActorRef, method: string, ...args: unknown[]): Promise<unknown>;
   /** Calls a method on every actor of a group; resolves with the results in actor order. */
   callAll(group: string, method: string, ...args: unknown[]): Promise<unknown[]>;
+  /**
+   * Sends a method call to every actor of a group without waiting for the replies (as `callActors`
+   * with `wait: false`): each actor still runs it before any later request to it, and a failure fails
+   * the plan at its next pull. For calls whose result nothing reads (a target-network update).
+   */
+  tellAll(group: string, method: string, ...args: unknown[]): void;
   /** The actors of a group. */
   actors(group: string): readonly ActorRef[];
 }

@@ -5,7 +5,7 @@
  */
 import type { ActorRef, Clock } from '../ir/contract.js';
 import { FAILED_AT, type ActorSpec, type TimedReply } from './actor-host.js';
-import type { FaultEvent } from './faults.js';
+import type { FaultEvent, FaultOptions } from './faults.js';
 
 /** An error thrown by actor code, as plain data (it may come from another process). */
 export interface RemoteFailure {
@@ -71,6 +71,8 @@ export interface ActorBackend {
   callTimed?(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply>;
   /** Whether an actor is still part of the run (false once given up after a crash). Default: always. */
   healthy?(actor: ActorRef): boolean;
+  /** Optional: takes the run's fault options (`run(plan, { faults })`) when the backend object was made before the run. */
+  useFaults?(faults: FaultOptions): void;
   /** Set by the runtime: told of every restart and abandoned actor, to count them in the metrics. */
   onFault?: (event: FaultEvent) => void;
   /** Number of calls sent and not yet answered. */

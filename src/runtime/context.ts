@@ -242,6 +242,9 @@ export class RuntimeContext {
       delay: (ms) => clock.delay(ms),
       call: (actor, method, ...args) => this.call(node, actor, method, args),
       callAll: (group, method, ...args) => Promise.all(this.actors(group).map((a) => this.call(node, a, method, args))),
+      tellAll: (group, method, ...args) => {
+        Promise.all(this.actors(group).map((a) => this.call(node, a, method, args))).catch((e: unknown) => this.deferred.push(e as RlflowError));
+      },
       actors: (group) => this.actors(group),
     };
   }

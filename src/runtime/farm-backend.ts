@@ -5,12 +5,9 @@
  * sent in order and run one at a time by the actor's mailbox.
  *
  * Faults (see faults.ts): every call has a deadline and every worker sends heartbeats; a worker past
- * either is stuck and gets killed. A worker that dies fails its pending calls; if its group declares a
- * `resync` hook and restarts are left, it is recreated in place (same spec, shard programs reinstalled,
- * state re-synced from a live actor) and its in-flight calls fail as `dropped`; calls made meanwhile
- * wait for the new process. Otherwise every later call fails with the crash, or, with
- * `ignoreWorkerFailures`, the actor is given up (`abandoned`). Worker processes watch the driver and
- * kill themselves when it dies (farm-child.cts).
+ * either is stuck and gets killed. A worker that dies fails its pending calls and is recreated in place
+ * or given up as restarts.ts decides (the restart policy the `nats` backend shares). Worker processes
+ * watch the driver and kill themselves when it dies (farm-child.cts).
  */
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -19,6 +16,7 @@ import { formatActor, type ActorRef } from '../ir/contract.js';
 import type { ActorSpec, TimedReply } from './actor-host.js';
 import { RemoteCallError, toRemoteFailure, type ActorBackend, type RemoteFailure } from './backend.js';
 import { deadlineOf, faultPolicy, type FaultEvent, type FaultOptions, type FaultPolicy } from './faults.js';
+import { Restarts, supervised, type Supervised } from './restarts.js';
 import { RealClock } from './virtual-clock.js';
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack: string | undefined; at?: string } };
@@ -104,18 +102,7 @@ interface Incarnation {
   recovery: Promise<boolean> | undefined;
 }
 
-interface Worker {
-  readonly ref: ActorRef;
-  readonly spec: ActorSpec;
-  current: Incarnation;
-  restarts: number;
-  /** Pending while the actor is being recreated: later calls wait for it, in order. */
-  gate: Promise<void> | undefined;
-  /** Given up for the rest of the run (`ignoreWorkerFailures`). */
-  abandoned: boolean;
-  /** `$install` calls (shard programs) to replay on a recreated actor. */
-  readonly installs: unknown[][];
-}
+type Worker = Supervised<Incarnation>;
 
 type FarmFn = 'start' | 'call' | 'callTimed';
 
@@ -130,8 +117,9 @@ export class FarmBackend implements ActorBackend {
   readonly name = 'farm';
   readonly clock = new RealClock();
   onFault?: (event: FaultEvent) => void;
-  private readonly workers = new Map<string, Worker>();
   private readonly policy: FaultPolicy;
+  private readonly restarter: Restarts<Incarnation>;
+  private readonly workers: Map<string, Worker>;
   private pending = 0;
   private nextCall = 0;
   private closed = false;
@@ -140,6 +128,14 @@ export class FarmBackend implements ActorBackend {
 
   constructor(faults: FaultOptions = {}) {
     this.policy = faultPolicy(faults);
+    this.restarter = new Restarts<Incarnation>(this.policy, {
+      incarnate: (worker) => this.incarnate(worker),
+      dispose: (inc) => workerFarm.end(inc.farm),
+      callOn: (worker, inc, method, args) => this.sendTo(worker, inc, 'call', [method, args], method),
+      report: (event) => this.onFault?.(event),
+      isClosed: () => this.closed,
+    });
+    this.workers = this.restarter.actors;
   }
 
   async start(actors: readonly ActorSpec[]): Promise<void> {
@@ -150,9 +146,8 @@ export class FarmBackend implements ActorBackend {
     this.watch.unref();
     await Promise.all(
       actors.map(async (spec) => {
-        const ref = { group: spec.group, index: spec.index };
-        const worker: Worker = { ref, spec, current: undefined as unknown as Incarnation, restarts: 0, gate: undefined, abandoned: false, installs: [] };
-        this.workers.set(formatActor(ref), worker);
+        const worker = supervised<Incarnation>(spec);
+        this.workers.set(formatActor(worker.ref), worker);
         await this.incarnate(worker);
       }),
     );
@@ -183,7 +178,7 @@ export class FarmBackend implements ActorBackend {
               crashed: true,
             };
             // An idle actor that dies is recreated too, so the next call finds it alive.
-            if (!this.closed && worker.current === inc) void this.recover(worker, inc);
+            if (!this.closed && worker.current === inc) void this.restarter.recover(worker, inc);
           });
         },
       },
@@ -192,76 +187,6 @@ export class FarmBackend implements ActorBackend {
     );
     worker.current = inc;
     inc.pid = (await this.sendTo(worker, inc, 'start', [worker.spec, workerUrl], 'constructor')) as number;
-  }
-
-  /**
-   * Recreates the actor after its incarnation `inc` died, once per incarnation. Resolves true when a
-   * new process runs the actor, re-synced; false when the run must do without it (or fail).
-   */
-  private recover(worker: Worker, inc: Incarnation): Promise<boolean> {
-    inc.recovery ??= (async () => {
-      const reason = inc.crashed?.message ?? 'the worker process died';
-      if (this.closed || worker.current !== inc) return false;
-      const resync = worker.spec.resync;
-      if (!resync || worker.restarts >= this.policy.maxActorRestarts) {
-        // Say why it stays dead when restarts were asked for.
-        const why = this.policy.maxActorRestarts === 0 ? undefined : !resync ? `its group '${worker.ref.group}' declares no resync hook` : `restarted ${worker.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`;
-        if (why && inc.crashed) inc.crashed = { ...inc.crashed, message: `${inc.crashed.message}; not restarted: ${why}` };
-        this.maybeAbandon(worker, reason);
-        return false;
-      }
-      let opened: () => void = () => undefined;
-      worker.gate = new Promise<void>((resolve) => (opened = resolve));
-      worker.restarts++;
-      try {
-        workerFarm.end(inc.farm);
-        await this.incarnate(worker);
-        for (const args of worker.installs) await this.sendTo(worker, worker.current, 'call', ['$install', args], '$install');
-        if (!('stateless' in resync)) {
-          const state = await this.resyncState(worker, resync);
-          await this.sendTo(worker, worker.current, 'call', [resync.set, [state]], resync.set);
-        }
-        this.onFault?.({ type: 'restarted', actor: worker.ref, reason });
-        return true;
-      } catch (e) {
-        // The recreated actor failed too: report the original crash, with why the restart failed.
-        const why = e instanceof RemoteCallError ? `${e.failure.name}: ${e.failure.message}` : String(e);
-        const failed = worker.current;
-        failed.crashed ??= { name: 'ActorCrashedError', message: `${reason}; restarting it failed: ${why}`, stack: undefined, crashed: true };
-        if (failed !== inc) failed.recovery = Promise.resolve(false);
-        this.maybeAbandon(worker, reason);
-        return false;
-      } finally {
-        worker.gate = undefined;
-        opened();
-      }
-    })();
-    return inc.recovery;
-  }
-
-  /** Gives up an actor when `ignoreWorkerFailures` allows it: its group keeps at least one healthy actor. */
-  private maybeAbandon(worker: Worker, reason: string): void {
-    if (!this.policy.ignoreWorkerFailures || worker.abandoned) return;
-    const healthyPeers = [...this.workers.values()].filter((w) => w !== worker && w.ref.group === worker.ref.group && !w.abandoned && !w.current.crashed);
-    if (healthyPeers.length === 0) return;
-    worker.abandoned = true;
-    workerFarm.end(worker.current.farm);
-    this.onFault?.({ type: 'abandoned', actor: worker.ref, reason });
-  }
-
-  /** State for a recreated actor: from a live peer of its group, else from actor 0 of each `from` group. */
-  private async resyncState(worker: Worker, resync: { readonly get: string; readonly from?: readonly string[] }): Promise<unknown> {
-    const peers = [...this.workers.values()].filter((w) => w !== worker && w.ref.group === worker.ref.group && !w.abandoned && !w.current.crashed && !w.gate);
-    const others = (resync.from ?? []).map((g) => this.workers.get(formatActor({ group: g, index: 0 }))).filter((w): w is Worker => w !== undefined && !w.current.crashed);
-    let last: unknown = new Error(`no live actor to re-sync ${formatActor(worker.ref)} from (tried its peers${resync.from?.length ? ` and ${resync.from.join(', ')}` : ''})`);
-    for (const source of [...peers, ...others]) {
-      try {
-        return await this.send(source, 'call', [resync.get, []], resync.get);
-      } catch (e) {
-        last = e;
-      }
-    }
-    throw last;
   }
 
   /** Kills workers whose calls are past their deadline or whose heartbeats stopped while calls are in flight. */
@@ -292,15 +217,14 @@ export class FarmBackend implements ActorBackend {
 
   /** Sends a call to the actor's current process; while it is being recreated, after that. */
   private send(worker: Worker, fn: FarmFn, args: unknown[], method: string): Promise<unknown> {
-    if (worker.gate) return worker.gate.then(() => this.send(worker, fn, args, method));
-    return this.sendTo(worker, worker.current, fn, args, method);
+    return this.restarter.send(worker, (inc) => this.sendTo(worker, inc, fn, args, method));
   }
 
   private sendTo(worker: Worker, inc: Incarnation, fn: FarmFn, args: unknown[], method: string): Promise<unknown> {
     // After close, worker-farm would fork a fresh child for a new call: refuse instead.
     if (this.closed) return Promise.reject(new RemoteCallError({ name: 'Error', message: 'the farm backend is closed', stack: undefined, crashed: false }, worker.ref, method));
-    if (worker.abandoned) return Promise.reject(new RemoteCallError({ ...(inc.crashed ?? { name: 'ActorCrashedError', message: 'the actor was given up', stack: undefined }), crashed: true, abandoned: true }, worker.ref, method));
-    if (inc.crashed) return Promise.reject(new RemoteCallError(inc.crashed, worker.ref, method));
+    const refused = this.restarter.refusal(worker, inc, method);
+    if (refused) return Promise.reject(refused);
     this.pending++;
     const id = this.nextCall++;
     const sentAt = Date.now();
@@ -319,9 +243,9 @@ export class FarmBackend implements ActorBackend {
           }
           // Keep the call pending until we know whether the actor comes back: the caller then drops it.
           this.pending++;
-          void this.recover(worker, inc).then((recreated) => {
+          void this.restarter.lostCall(worker, inc, crash, method).then((error) => {
             this.pending--;
-            reject(new RemoteCallError({ ...(inc.crashed ?? crash), crashed: true, ...(recreated ? { dropped: true } : {}), ...(worker.abandoned ? { abandoned: true } : {}) }, worker.ref, method));
+            reject(error);
           });
         } else if (!reply || !reply.ok) {
           reject(new RemoteCallError({ ...(reply?.error ?? { name: 'Error', message: 'no reply', stack: undefined }), crashed: false }, worker.ref, method));

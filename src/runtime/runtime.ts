@@ -36,7 +36,7 @@ export interface RuntimeOptions {
   readonly seed?: number;
   /** Records the run (node pulls, actor calls) for `recorder.writeChromeTrace(file)`; see trace.ts. */
   readonly trace?: TraceRecorder;
-  /** Call deadlines, heartbeats and actor restarts (enforced by the `farm` backend); see faults.ts. */
+  /** Call deadlines, heartbeats and actor restarts (enforced by the `farm` and `nats` backends); see faults.ts. */
   readonly faults?: FaultOptions;
 }
 
@@ -70,7 +70,10 @@ export interface StepResult<T> {
 export function createBackend(backend: BackendName | ActorBackend | undefined, faults?: FaultOptions): ActorBackend {
   if (backend === undefined || backend === 'local') return new LocalBackend();
   if (backend === 'farm') return new FarmBackend(faults);
-  if (typeof backend === 'object' && typeof backend.call === 'function') return backend;
+  if (typeof backend === 'object' && typeof backend.call === 'function') {
+    if (faults) backend.useFaults?.(faults);
+    return backend;
+  }
   throw new PlanError(`unknown backend '${String(backend)}'`, { hint: "use 'local' or 'farm'" });
 }
 

@@ -9,6 +9,10 @@
  *   correction, leaves the return near or below random).
  * - `RlflowTestMatch-v0`: observe a one-hot context of 2, pick the matching action for reward 1 (0
  *   otherwise). Random: 0.5.
+ * - `RlflowTestStayOrExit-v0` (discrete SAC, γ 0.9): one state; *exit* pays 1 and ends the episode,
+ *   *stay* pays 0.5 and goes on (truncated after 10 steps, which still bootstraps). Staying is worth
+ *   0.5/(1 − γ) = 5 > 1, so a learner that masks the bootstrap at terminal steps stays (return 5); one
+ *   that drops the done mask values exit at 1 + γ·V > 0.5 + γ·V and exits at once (return about 1).
  *
  * The Pendulum learning targets live in `npm run bench -- learn` (they take minutes, not seconds).
  */
@@ -53,8 +57,26 @@ class MatchEnv implements Env {
   }
 }
 
+class StayOrExitEnv implements Env {
+  readonly id = 'RlflowTestStayOrExit-v0';
+  readonly observationSpace = box(0, 1, [1]);
+  readonly actionSpace = discrete(2);
+  private t = 0;
+  reset(): ResetResult {
+    this.t = 0;
+    return { observation: Float32Array.of(1), info: {} };
+  }
+  step(action: Action): StepResult {
+    this.t += 1;
+    // The observation after exit equals every other one: bootstrapping from it is only wrong, not unusual.
+    if (action === 1) return { observation: Float32Array.of(1), reward: 1, terminated: true, truncated: false, info: {} };
+    return { observation: Float32Array.of(1), reward: 0.5, terminated: false, truncated: this.t >= 10, info: {} };
+  }
+}
+
 registerEnv('RlflowTestReach-v0', () => new ReachEnv());
 registerEnv('RlflowTestMatch-v0', () => new MatchEnv());
+registerEnv('RlflowTestStayOrExit-v0', () => new StayOrExitEnv());
 
 const SMALL = { numWorkers: 1, actorHidden: [32], criticHidden: [32], learningStarts: 64, trainBatchSize: 64, timestepsPerIteration: 100, minIterTimeS: 0, metricsSmoothingEpisodes: 100, actorLr: 3e-3, criticLr: 3e-3 };
 
@@ -88,6 +110,12 @@ describe('off-policy learning smoke tests (one-step tasks, local backend, fixed 
     const r = await train('sac', 'RlflowTestMatch-v0', 1500, { entropyLr: 3e-3, targetEntropy: 0.2 });
     t.diagnostic(`SAC match: ${r.toFixed(3)}`);
     assert.ok(r > 0.85, `discrete SAC reached only ${r.toFixed(3)}`);
+  });
+
+  test('SAC (Discrete) masks the bootstrap at terminal steps: stays for 0.5 a step rather than exit for 1', async (t) => {
+    const r = await train('sac', 'RlflowTestStayOrExit-v0', 1500, { gamma: 0.9, entropyLr: 3e-3, targetEntropy: 0.2 });
+    t.diagnostic(`SAC stay-or-exit: ${r.toFixed(3)}`);
+    assert.ok(r > 3, `discrete SAC returned only ${r.toFixed(3)} (5 when it stays, about 1 when it exits)`);
   });
 
   test('DDPG learns to reach', async (t) => {

@@ -110,6 +110,40 @@ describe('callActors', () => {
   });
 });
 
+describe('StageContext.tellAll', () => {
+  test('does not wait for the replies, and the actors run it before any later call', async (t) => {
+    const group = actors(Service, { count: 2, args: [5], name: 'svc' });
+    const plan = fromItems(['a', 'b'])
+      .callActors(group, 'getSeen', { wait: true })
+      .forEach(async (x: string, ctx) => {
+        ctx.tellAll('svc', 'handle', x);
+        const at = ctx.now();
+        // A later call queues behind the told one on each actor's mailbox.
+        const seen = (await ctx.callAll('svc', 'getSeen')) as unknown[][];
+        return [x, at, seen];
+      });
+    const { drain } = await runPlan(plan, { t });
+    // Told at once (the item's time did not move); each actor had handled it when asked what it saw.
+    assert.deepEqual(await drain(), [
+      ['a', 0, [['a'], ['a']]],
+      ['b', 5, [['a', 'b'], ['a', 'b']]],
+    ]);
+  });
+
+  test('a failing told call surfaces at the next pull as a StageError naming node and actor', async (t) => {
+    const group = actors(Service, { count: 1, args: [0], name: 'svc' });
+    const plan = fromItems([1, 2, 3])
+      .callActors(group, 'getSeen', { wait: true })
+      .forEach((x: number, ctx) => {
+        ctx.tellAll('svc', 'fail', `bad ${x}`);
+        return x;
+      }, { name: 'teller' });
+    const { rt } = await runPlan(plan, { t });
+    assert.deepEqual(await rt.next(), { done: false, value: 1 }, 'the item passes: the call has not failed yet');
+    await assert.rejects(rt.next(), (e: unknown) => e instanceof StageError && e.nodeName === 'teller' && e.actor === 'svc[0]' && /bad 1/.test(e.reason));
+  });
+});
+
 describe('callSourceActor', () => {
   test('reaches only the actor that produced the item', async (t) => {
     const group = actors(Scripted, { count: 3, args: [threeEach(3)], name: 'src' });

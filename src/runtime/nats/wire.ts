@@ -7,6 +7,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ActorSpec } from '../actor-host.js';
 import type { RemoteFailure } from '../backend.js';
+import type { FaultOptions } from '../faults.js';
 import { toFrames } from './chunks.js';
 import { encode } from './codec.js';
 
@@ -47,11 +48,29 @@ export interface ModuleDigest {
   readonly sha256: string | undefined;
 }
 
+/**
+ * What the driver asks of a node. `start` adds actors to the driver's session (creating it; an actor it
+ * already hosts is replaced: a restart), with the run's deadlines and heartbeat timeout for them; `drop`
+ * stops one actor (crashed, or moved elsewhere); `call` with `timed` answers a `TimedReply`.
+ */
 export type Request =
-  | { readonly op: 'start'; readonly session: string; readonly actors: readonly ActorSpec[]; readonly modules: readonly ModuleDigest[] }
-  | { readonly op: 'call'; readonly session: string; readonly group: string; readonly index: number; readonly method: string; readonly args: readonly unknown[] }
+  | { readonly op: 'start'; readonly session: string; readonly actors: readonly ActorSpec[]; readonly modules: readonly ModuleDigest[]; readonly faults?: NodeFaults }
+  | { readonly op: 'call'; readonly session: string; readonly group: string; readonly index: number; readonly method: string; readonly args: readonly unknown[]; readonly timed?: boolean }
+  | { readonly op: 'drop'; readonly session: string; readonly group: string; readonly index: number }
   | { readonly op: 'ping'; readonly session: string }
   | { readonly op: 'stop'; readonly session: string };
+
+/**
+ * The part of the run's fault policy a node enforces on its actor processes (deadlines, heartbeats). Restarts
+ * are the driver's: it may recreate the actor on another node.
+ */
+export type NodeFaults = Pick<FaultOptions, 'callDeadlineMs' | 'methodDeadlinesMs' | 'heartbeatTimeoutMs'>;
+
+/** A node's answer to a ping: whether it still hosts the session, and its clock (epoch ms), for traces. */
+export interface Pong {
+  readonly session: boolean;
+  readonly now: number;
+}
 
 export type Reply =
   | { readonly ok: true; readonly value?: unknown }
