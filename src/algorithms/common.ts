@@ -92,18 +92,24 @@ export function policyWorkerGroups(config: WorkerKeys, policy: AnyPolicyConfig):
       args: [worker],
       name: 'workers',
       // A recreated worker takes weights, filter and global vars from a live peer, else from the learner.
-      // The learner has no resync hook: its crash fails the run (its state would need a checkpoint).
       resync: { get: 'getState', set: 'setState', from: ['learner'] },
       vectorizable: { what: 'policy inference', items: config.numEnvsPerWorker, cost: 'policyForward' },
     }),
     // The learner's SGD is the one place a GPU pays off (spec §4): the place pass gives it one when usable.
-    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
+    learner: actors(RolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu', resync: LEARNER_RESYNC }),
   };
 }
 
+/**
+ * How a crashed learner comes back: no other actor holds its optimizer state, so it is restored from
+ * the last checkpoint (the trainer records each one); the updates since then are lost. With no
+ * checkpoint yet, its crash fails the run (docs/faults.md).
+ */
+export const LEARNER_RESYNC = { get: 'getState', set: 'setState', snapshot: true } as const;
+
 /** The learner of IMPALA and APPO: a learner with its own loop behind a bounded queue (async-learner.ts). */
 export function asyncLearnerGroup(config: ActorCriticKeys, loss: LossConfig, learner: AsyncLearnerConfig): AsyncLearnerGroup {
-  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, actorCriticPolicy(config, loss)), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu' });
+  return actors(AsyncLearner, { count: 1, args: [{ ...rolloutWorkerConfig(config, actorCriticPolicy(config, loss)), numEnvs: 0 }, learner], name: 'learner', prefers: 'gpu', resync: LEARNER_RESYNC });
 }
 
 /** The actor-critic policy of PG, A2C, A3C, PPO, IMPALA and APPO, from the common keys and a loss. */

@@ -12,7 +12,7 @@ import type { ReplayGroup } from '../rl/ops/replay.js';
 import type { ReplayLearnerGroup } from '../rl/ops/replay-learning.js';
 import { ReplayLearner, type ReplayLearnerConfig } from '../rl/replay-learner.js';
 import { ReplayActor } from '../rl/replay/replay-actor.js';
-import { commonConfig, policyWorkerGroups } from './common.js';
+import { LEARNER_RESYNC, commonConfig, policyWorkerGroups } from './common.js';
 
 /** SimpleQ's keys; DQN and Ape-X extend them. */
 /** Prioritized-replay keys (RLlib's defaults) and the replay ratio, shared by DQN, Ape-X, SAC, DDPG and TD3. */
@@ -77,9 +77,10 @@ export function apexGroups(config: QConfig & { readonly numReplayBufferShards: n
   const { workers, learner } = qWorkerGroups(config, exploration);
   return {
     workers,
-    learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize, minibatchSize: config.learnerMinibatchSize } as ReplayLearnerConfig], name: 'learner', prefers: 'gpu' }),
+    learner: actors(ReplayLearner, { count: 1, args: [learner.args[0] as RolloutWorkerConfig, { queueSize: config.learnerQueueSize, minibatchSize: config.learnerMinibatchSize } as ReplayLearnerConfig], name: 'learner', prefers: 'gpu', resync: LEARNER_RESYNC }),
     // Replay actors hold data and answer quickly: RLlib gives them num_cpus=0.
-    shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 } }),
+    // A crashed shard restarts empty (its contents are lost; the rows stored meanwhile refill it).
+    shards: actors(ReplayActor, { count: config.numReplayBufferShards, args: [replay], name: 'replay', resources: { cpus: 0 }, resync: { stateless: true } }),
   };
 }
 

@@ -221,12 +221,13 @@ function checkResync(resync: ResyncSpec | undefined, source: SourceLocation | un
     if (resync.stateless !== true) throw new PlanError('resync.stateless must be true (or leave resync out)', { source });
     return { stateless: true };
   }
-  const { get, set, from } = resync as { get?: unknown; set?: unknown; from?: unknown };
+  const { get, set, from, snapshot } = resync as { get?: unknown; set?: unknown; from?: unknown; snapshot?: unknown };
   if (typeof get !== 'string' || typeof set !== 'string' || !get || !set) {
     throw new PlanError(`resync needs the names of a 'get' and a 'set' method, got ${JSON.stringify(resync)}`, { source, hint: "e.g. { get: 'getState', set: 'setState', from: ['learner'] }" });
   }
   if (from !== undefined && (!Array.isArray(from) || from.some((g) => typeof g !== 'string'))) throw new PlanError('resync.from must list actor group names', { source });
-  return { get, set, ...(from ? { from: [...(from as string[])] } : {}) };
+  if (snapshot !== undefined && snapshot !== true) throw new PlanError('resync.snapshot must be true (or leave it out)', { source });
+  return { get, set, ...(from ? { from: [...(from as string[])] } : {}), ...(snapshot ? { snapshot: true as const } : {}) };
 }
 
 /** Declares a group of `count` actors of a class. */

@@ -104,9 +104,12 @@ export interface ActorGroupSpec {
  * recreated after a crash, the runtime reads state with `get()` from a live actor and hands it to the
  * new actor's `set(state)`. Sources, in order: a healthy peer of the same group, then actor 0 of each
  * group in `from`. `stateless: true` (with no methods) restarts the actor as constructed.
+ * `snapshot: true` is for an actor whose state no other actor holds (a learner): the new actor gets the
+ * last `get()` result the driver recorded for it (`Runtime.recordSnapshot`, done at every checkpoint), so
+ * the work since then is lost; with no snapshot recorded yet, the actor is not restarted.
  */
 export type ResyncSpec =
-  | { readonly get: string; readonly set: string; readonly from?: readonly string[] }
+  | { readonly get: string; readonly set: string; readonly from?: readonly string[]; readonly snapshot?: true }
   | { readonly stateless: true };
 
 /** A bounded FIFO queue connecting `enqueue` nodes to `dequeue` nodes. */

@@ -18,7 +18,7 @@ import { appoTrainBatch, impalaTrainBatch, type EvaluatingPolicy } from './polic
 import { createActorCriticPolicy } from './policy/index.js';
 import { isActorCriticPolicyConfig, type LearnerStats, type Policy } from './policy/types.js';
 import { RolloutWorkerImpl } from './rollout-worker.js';
-import type { RolloutWorkerConfig } from './worker-api.js';
+import type { RolloutWorkerConfig, WorkerState } from './worker-api.js';
 
 /** The objective the learner rewrites each batch for. */
 export type AsyncObjective =
@@ -81,6 +81,16 @@ export class AsyncLearnerImpl extends RolloutWorkerImpl {
   async updateTarget(): Promise<void> {
     const policy = await this.ready();
     (await this.targetPolicy(policy)).setWeights(policy.getWeights());
+  }
+
+  /**
+   * Restores a state (a checkpoint, or a crashed learner's last snapshot). The target network is not
+   * part of the state: it starts as a copy of the restored policy, not of the initial weights, until
+   * the plan's next target update.
+   */
+  override async setState(state: WorkerState): Promise<void> {
+    await super.setState(state);
+    if (this.learner.objective.kind === 'appo') await this.updateTarget();
   }
 
   private async targetPolicy(policy: Policy): Promise<Policy & EvaluatingPolicy> {

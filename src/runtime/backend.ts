@@ -71,6 +71,12 @@ export interface ActorBackend {
   callTimed?(actor: ActorRef, method: string, args: readonly unknown[]): Promise<TimedReply>;
   /** Whether an actor is still part of the run (false once given up after a crash). Default: always. */
   healthy?(actor: ActorRef): boolean;
+  /**
+   * Remembers `state` (the result of the group's `resync.get`) as the actor's last snapshot: a group
+   * whose `resync` has `snapshot: true` restores a recreated actor from it. Backends that restart no
+   * actors leave it out.
+   */
+  snapshot?(actor: ActorRef, state: unknown): void;
   /** Optional: takes the run's fault options (`run(plan, { faults })`) when the backend object was made before the run. */
   useFaults?(faults: FaultOptions): void;
   /** Set by the runtime: told of every restart and abandoned actor, to count them in the metrics. */

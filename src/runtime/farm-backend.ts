@@ -270,6 +270,11 @@ export class FarmBackend implements ActorBackend {
     return this.send(worker, 'callTimed', [method, args], method) as Promise<TimedReply>;
   }
 
+  /** Remembers an actor's checkpoint state, to restore it from after a crash (`resync.snapshot` groups). */
+  snapshot(actor: ActorRef, state: unknown): void {
+    this.restarter.snapshot(actor, state);
+  }
+
   healthy(actor: ActorRef): boolean {
     return this.workers.get(formatActor(actor))?.abandoned !== true;
   }

@@ -4,7 +4,7 @@
  * start an actor's process (an *incarnation*), how to stop one, and how to call one; this module decides
  * what a crash means (faults.ts): recreate the actor from its spec while restarts are left and its group
  * declares a `resync` hook (shard programs reinstalled, state re-synced from a live peer or a `from`
- * group), fail its in-flight calls as `dropped` once it is back, hold calls made meanwhile until it is,
+ * group, or from its last snapshot for a `resync.snapshot` group such as a learner), fail its in-flight calls as `dropped` once it is back, hold calls made meanwhile until it is,
  * and past the cap either fail the run or, with `ignoreWorkerFailures`, give the actor up (`abandoned`).
  */
 import { formatActor, type ActorRef } from '../ir/contract.js';
@@ -57,12 +57,19 @@ export function supervised<I extends Incarnation>(spec: ActorSpec): Supervised<I
 export class Restarts<I extends Incarnation> {
   /** The supervised actors, by `formatActor`. */
   readonly actors = new Map<string, Supervised<I>>();
+  /** The last snapshot of each actor (`snapshot()`), for groups restored from one (`resync.snapshot`). */
+  private readonly snapshots = new Map<string, { readonly state: unknown }>();
 
   constructor(
     /** The run's fault policy (a backend object may receive the run's options after it was made). */
     public policy: FaultPolicy,
     private readonly host: IncarnationHost<I>,
   ) {}
+
+  /** Remembers an actor's state (its group's `resync.get` result, at a checkpoint) to restore it from. */
+  snapshot(actor: ActorRef, state: unknown): void {
+    this.snapshots.set(formatActor(actor), { state });
+  }
 
   /** Sends a call through the actor's gate: while it is being recreated, after that. */
   send(actor: Supervised<I>, fn: (inc: I) => Promise<unknown>): Promise<unknown> {
@@ -96,9 +103,18 @@ export class Restarts<I extends Incarnation> {
       const reason = inc.crashed?.message ?? 'the actor process died';
       if (this.host.isClosed() || actor.current !== inc) return false;
       const resync = actor.spec.resync;
-      if (!resync || actor.restarts >= this.policy.maxActorRestarts) {
+      const fromSnapshot = resync !== undefined && !('stateless' in resync) && resync.snapshot === true;
+      const snapshot = this.snapshots.get(formatActor(actor.ref));
+      if (!resync || actor.restarts >= this.policy.maxActorRestarts || (fromSnapshot && !snapshot)) {
         // Say why it stays dead when restarts were asked for.
-        const why = this.policy.maxActorRestarts === 0 ? undefined : !resync ? `its group '${actor.ref.group}' declares no resync hook` : `restarted ${actor.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`;
+        const why =
+          this.policy.maxActorRestarts === 0
+            ? undefined
+            : !resync
+              ? `its group '${actor.ref.group}' declares no resync hook`
+              : actor.restarts >= this.policy.maxActorRestarts
+                ? `restarted ${actor.restarts} time(s) already (maxActorRestarts ${this.policy.maxActorRestarts})`
+                : `no checkpoint was saved yet to restore it from (no other actor holds its state; save checkpoints with rlflow train --checkpoint-freq <n>, or Trainer.save() between iterations)`;
         if (why && inc.crashed) inc.crashed = { ...inc.crashed, message: `${inc.crashed.message}; not restarted: ${why}` };
         this.maybeAbandon(actor, reason);
         return false;
@@ -111,10 +127,11 @@ export class Restarts<I extends Incarnation> {
         await this.host.incarnate(actor, inc);
         for (const args of actor.installs) await this.host.callOn(actor, actor.current, '$install', args);
         if (!('stateless' in resync)) {
-          const state = await this.resyncState(actor, resync);
+          // A snapshot's state is from the last checkpoint: the actor's work since then is lost.
+          const state = fromSnapshot ? snapshot!.state : await this.resyncState(actor, resync);
           await this.host.callOn(actor, actor.current, resync.set, [state]);
         }
-        this.host.report({ type: 'restarted', actor: actor.ref, reason });
+        this.host.report({ type: 'restarted', actor: actor.ref, reason: fromSnapshot ? `${reason}; restored from its last snapshot` : reason });
         return true;
       } catch (e) {
         // The recreated actor failed too: report the original crash, with why the restart failed.

@@ -6,7 +6,7 @@
  * debugging on the deterministic `local` backend.
  */
 import { ActorCrashedError, PlanError, RlflowError, StageError } from '../ir/errors.js';
-import { formatActor } from '../ir/contract.js';
+import { formatActor, type ActorRef } from '../ir/contract.js';
 import { inputEdges, topologicalOrder, type PlanGraph } from '../ir/graph.js';
 import { getKind } from '../ir/kinds.js';
 import { assertVerified } from '../ir/verify.js';
@@ -200,6 +200,15 @@ export class Runtime<T = unknown> implements AsyncIterable<T> {
     this.rt.metrics.restore(state.metrics);
     this.rt.restoreNodeStates(state.nodes);
     if (state.random !== undefined) this.rt.driverRandom.state = state.random;
+  }
+
+  /**
+   * Records `state` (what the actor's `resync.get` method returned, e.g. at a checkpoint) as the state a
+   * recreated actor of a `resync: { snapshot: true }` group is restored from. The trainer calls it at
+   * every checkpoint; backends without restarts ignore it.
+   */
+  recordSnapshot(actor: ActorRef, state: unknown): void {
+    this.rt.backend.snapshot?.(actor, state);
   }
 
   /** The backend running the actors. */

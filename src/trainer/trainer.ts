@@ -163,6 +163,17 @@ export class Trainer {
     return Object.values(this.runtime.graph.getAttribute('actorGroups')).map((g) => ({ name: g.name, count: g.count }));
   }
 
+  /**
+   * Hands the checkpoint's states of `resync: { snapshot: true }` groups (the learner) to the runtime:
+   * a crashed learner is restored from the last checkpoint (docs/faults.md).
+   */
+  private recordSnapshots(actors: Readonly<Record<string, readonly unknown[]>>): void {
+    for (const g of Object.values(this.runtime.graph.getAttribute('actorGroups'))) {
+      if (!g.resync || 'stateless' in g.resync || g.resync.snapshot !== true || g.resync.get !== 'getState') continue;
+      actors[g.name]?.forEach((state, index) => this.runtime.recordSnapshot({ group: g.name, index }, state));
+    }
+  }
+
   /** A checkpoint of the run as it is now (call it between iterations). */
   async save(): Promise<Checkpoint> {
     const actors: Record<string, unknown[]> = {};
@@ -171,6 +182,7 @@ export class Trainer {
         Array.from({ length: g.count }, (_, index) => this.runtime.backend.call({ group: g.name, index }, 'getState', [{ replay: this.checkpointReplay }])),
       );
     }
+    this.recordSnapshots(actors);
     const localReplay = localReplayState(this.runtime, { contents: this.checkpointReplay });
     return {
       format: CHECKPOINT_FORMAT,
@@ -204,6 +216,7 @@ export class Trainer {
     }
     this.runtime.restoreState(checkpoint.driver);
     if (checkpoint.localReplay) restoreLocalReplay(this.runtime, checkpoint.localReplay as Record<string, ReplayBuffersState>);
+    this.recordSnapshots(checkpoint.actors);
   }
 
   /** Stops the actors. Idempotent. */

@@ -90,3 +90,15 @@ export function sum(xs: Iterable<number>): number {
 export function assertIncreasing(xs: readonly number[], what: string): void {
   for (let k = 1; k < xs.length; k++) assert.ok(xs[k]! > xs[k - 1]!, `${what} must increase: ${xs.join(', ')}`);
 }
+
+/** A small, seeded random stream (mulberry32), for where and when fault tests kill a process. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -45,6 +45,8 @@ describe('actors({ resync })', () => {
     assert.throws(() => actors(Ticker, { resync: { stateless: false as unknown as true } }), PlanError);
     assert.throws(() => actors(Ticker, { resync: { get: 'a', set: 'b', from: 'learner' as unknown as string[] } }), /resync\.from must list actor group names/);
     assert.equal(actors(Ticker, { resync: { stateless: true } }).resync?.toString(), '[object Object]');
+    assert.throws(() => actors(Ticker, { resync: { get: 'a', set: 'b', snapshot: 'yes' as unknown as true } }), /resync\.snapshot must be true/);
+    assert.deepEqual(actors(Ticker, { resync: { get: 'a', set: 'b', snapshot: true } }).resync, { get: 'a', set: 'b', snapshot: true });
   });
 });
 

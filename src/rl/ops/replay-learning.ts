@@ -59,6 +59,9 @@ export function learnOnReplayActors(replayed: Stream<AnyBatch>, learner: ReplayL
   return replayed.callActor(learner, 'learnerPut', { args: putArgs, out: 'ReplayLearnerReply' }).combine(learnerOutputs);
 }
 
+/** Counter: replayed rows whose priority update found their shard restarted (and emptied) since. */
+export const NUM_STALE_PRIORITY_ROWS = 'num_stale_priority_rows';
+
 export const updateShardPrioritiesStage = actorStageFactory(
   import.meta.url,
   () => {
@@ -71,7 +74,10 @@ export const updateShardPrioritiesStage = actorStageFactory(
     return async function updatePriorities(out: ReplayLearnerOutput, ctx: StageContext): Promise<ReplayLearnerOutput> {
       await pending;
       const { replayActor, tdErrors, batchIndexes } = out.result;
-      pending = tdErrors && batchIndexes ? ctx.call(replayActor, 'updatePriorities', { [DEFAULT_POLICY_ID]: { batchIndexes, tdErrors } }) : Promise.resolve();
+      // A shard restarted after a crash skips the rows it lost and says how many (counted, docs/faults.md).
+      pending = tdErrors && batchIndexes ? ctx.call(replayActor, 'updatePriorities', { [DEFAULT_POLICY_ID]: { batchIndexes, tdErrors } }).then((stale) => {
+              if (typeof stale === 'number' && stale > 0) ctx.metrics.inc(NUM_STALE_PRIORITY_ROWS, stale);
+            }) : Promise.resolve();
       pending.catch(() => undefined); // observed at the next item's await
       return out;
     };

@@ -41,8 +41,28 @@ class ReplayActorImpl {
     return this.buffers.replay(() => this.ctx.random());
   }
 
-  updatePriorities(update: PriorityUpdate): void {
-    this.buffers.updatePriorities(update);
+  /**
+   * Sets the priorities of replayed rows. Rows this shard does not hold are skipped: their batch was
+   * replayed by this shard's previous process, which crashed (a restarted shard starts empty), and
+   * the learner's answer arrived after the restart. Their count comes back (0 in a run without faults).
+   */
+  updatePriorities(update: PriorityUpdate): number {
+    let stale = 0;
+    const current: Record<string, PriorityUpdate[string]> = {};
+    for (const [pid, { batchIndexes, tdErrors }] of Object.entries(update)) {
+      const buffer = this.buffers.policyBuffer(pid);
+      if (!buffer) {
+        stale += batchIndexes.length;
+        continue;
+      }
+      const size = buffer.size;
+      const keep: number[] = [];
+      for (let k = 0; k < batchIndexes.length; k++) if (batchIndexes[k]! < size) keep.push(k);
+      stale += batchIndexes.length - keep.length;
+      current[pid] = keep.length === batchIndexes.length ? { batchIndexes, tdErrors } : { batchIndexes: Int32Array.from(keep, (k) => batchIndexes[k]!), tdErrors: Float32Array.from(keep, (k) => tdErrors[k]!) };
+    }
+    this.buffers.updatePriorities(current);
+    return stale;
   }
 
   stats(): ReplayStats {

@@ -337,6 +337,11 @@ export class NatsBackend implements ActorBackend {
     return { value: reply.value, timing: { receivedAt: t.receivedAt - offset, startedAt: t.startedAt - offset, endedAt: t.endedAt - offset } };
   }
 
+  /** Remembers an actor's checkpoint state, to restore it from after a crash (`resync.snapshot` groups). */
+  snapshot(actor: ActorRef, state: unknown): void {
+    this.restarter.snapshot(actor, state);
+  }
+
   healthy(actor: ActorRef): boolean {
     return this.restarter.actors.get(formatActor(actor))?.abandoned !== true;
   }
