@@ -16,6 +16,8 @@ import { inventoryForBackend } from '../optimizer/inventory.js';
 import { checkEnv } from '../rl/envs/check-env.js';
 import { UnknownEnvError, loadEnv, makeEnv } from '../rl/envs/registry.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
+import { localReplayState, restoreLocalReplay } from '../rl/ops/replay.js';
+import type { ReplayBuffersState } from '../rl/replay/replay-buffers.js';
 import type { ActorBackend } from '../runtime/backend.js';
 import { run, type Runtime } from '../runtime/runtime.js';
 import type { TraceRecorder } from '../runtime/trace.js';
@@ -41,7 +43,7 @@ export interface TrainerOptions extends TrainConfigInput {
    * (default true): an unknown id or a broken env fails here, not in a worker.
    */
   readonly checkEnv?: boolean;
-  /** Include replay buffer contents in checkpoints (algorithms with replay; default false). */
+  /** Include replay buffer contents in checkpoints (algorithms with replay; default: the config's `storeBufferInCheckpoints`, else false). */
   readonly checkpointReplay?: boolean;
 }
 
@@ -123,7 +125,9 @@ export class Trainer {
     }
     // Deadlines, heartbeats and restarts come from the config's fault keys (docs/faults.md).
     const runtime = await run<ResultDict>(graph, { backend: runOn, seed, faults: faultOptions(resolved.config as Parameters<typeof faultOptions>[0]), ...(options.trace ? { trace: options.trace } : {}) });
-    return new Trainer(resolved, backend, seed, compiled, report, runtime, options.checkpointReplay === true);
+    // Replay contents: asked for by the caller, or by the config (RLlib's store_buffer_in_checkpoints).
+    const replayInCheckpoints = options.checkpointReplay ?? (resolved.config as { storeBufferInCheckpoints?: boolean }).storeBufferInCheckpoints === true;
+    return new Trainer(resolved, backend, seed, compiled, report, runtime, replayInCheckpoints);
   }
 
   /** The algorithm's resolved config. */
@@ -179,6 +183,7 @@ export class Trainer {
       );
     }
     this.recordSnapshots(actors);
+    const localReplay = localReplayState(this.runtime, { contents: this.checkpointReplay });
     return {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
@@ -191,6 +196,7 @@ export class Trainer {
       driver: this.runtime.saveState(),
       actors,
       replay: this.checkpointReplay,
+      ...(Object.keys(localReplay).length > 0 ? { localReplay } : {}),
     };
   }
 
@@ -209,6 +215,7 @@ export class Trainer {
       await Promise.all(states.map((state, index) => this.runtime.backend.call({ group: g.name, index }, 'setState', [state])));
     }
     this.runtime.restoreState(checkpoint.driver);
+    if (checkpoint.localReplay) restoreLocalReplay(this.runtime, checkpoint.localReplay as Record<string, ReplayBuffersState>);
     this.recordSnapshots(checkpoint.actors);
   }
 
