@@ -7,6 +7,9 @@
  *   weight is 1) and `batchIndexes` = the rows' slots, for `updatePriorities`;
  * - `updatePriorities(slots, p)` sets `p^α` and tracks the maximum priority.
  * Without prioritization `sample` draws uniformly, and the two columns are 1 and the slots.
+ *
+ * NOTE: the uniform `weights` column is one shared all-ones array per batch size (no allocation and
+ * fill per sample; bench/replay.ts, add-sample): consumers read it and must never write into it.
  */
 import { SampleBatchError } from '../data/errors.js';
 import type { SampleBatch } from '../data/sample-batch.js';
@@ -44,6 +47,8 @@ export class ReplayBuffer {
   private readonly sum: SumSegmentTree | undefined;
   private readonly min: MinSegmentTree | undefined;
   private maxPriority = 1;
+  /** The uniform buffer's all-ones `weights` column, per batch size (read-only by contract). */
+  private ones: Float32Array | undefined;
 
   constructor(options: ReplayBufferOptions) {
     this.ring = new ColumnarRingBuffer(options.capacity);
@@ -91,22 +96,23 @@ export class ReplayBuffer {
     const size = this.ring.size;
     if (size === 0) throw new Error('replay buffer: cannot sample from an empty buffer');
     const idx = new Int32Array(n);
-    const weights = new Float32Array(n);
     const sum = this.sum;
     if (!sum) {
       for (let k = 0; k < n; k++) idx[k] = Math.floor(random() * size);
-      weights.fill(1);
-    } else {
-      const total = sum.total();
-      // max weight = (N·p_min)^−β, from the min tree; each weight is divided by it.
-      const pMin = this.min!.total() / total;
-      const maxWeight = (pMin * size) ** -beta;
-      for (let k = 0; k < n; k++) {
-        let i = sum.findPrefixSumIndex(random() * total);
-        if (i >= size) i = size - 1; // float rounding at the very end of the range
-        idx[k] = i;
-        weights[k] = ((sum.get(i) / total) * size) ** -beta / maxWeight;
-      }
+      let ones = this.ones;
+      if (ones?.length !== n) this.ones = ones = new Float32Array(n).fill(1);
+      return this.ring.gather(idx, { [WEIGHTS]: ones, [BATCH_INDEXES]: idx });
+    }
+    const weights = new Float32Array(n);
+    const total = sum.total();
+    // max weight = (N·p_min)^−β, from the min tree; each weight is divided by it.
+    const pMin = this.min!.total() / total;
+    const maxWeight = (pMin * size) ** -beta;
+    for (let k = 0; k < n; k++) {
+      let i = sum.findPrefixSumIndex(random() * total);
+      if (i >= size) i = size - 1; // float rounding at the very end of the range
+      idx[k] = i;
+      weights[k] = ((sum.get(i) / total) * size) ** -beta / maxWeight;
     }
     return this.ring.gather(idx, { [WEIGHTS]: weights, [BATCH_INDEXES]: idx });
   }

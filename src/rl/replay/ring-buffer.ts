@@ -15,9 +15,18 @@ import type { Column, SampleBatch } from '../data/sample-batch.js';
 type ColumnType = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint8Array';
 
 interface StoredColumn {
+  readonly name: string;
   readonly type: ColumnType;
   readonly width: number;
   readonly data: Column;
+  /** The column's constructor: `add` checks a batch's column type by identity, not by name. */
+  readonly ctor: Function;
+  /** The gather loop for this column's array type (picked once, not per sample). */
+  readonly gather: (data: Column, out: Column, ix: ArrayLike<number>, w: number) => void;
+}
+
+function storedColumn(name: string, type: ColumnType, width: number, data: Column): StoredColumn {
+  return { name, type, width, data, ctor: data.constructor, gather: GATHER[type] };
 }
 
 function alloc(type: ColumnType, length: number): Column {
@@ -77,7 +86,9 @@ export interface RingBufferState {
  * first batch added); when full, the oldest rows are overwritten.
  */
 export class ColumnarRingBuffer {
-  private columns: Map<string, StoredColumn> | undefined;
+  // NOTE: an array, not a Map: add and gather walk it with an index loop on every call (no iterator or
+  // entry arrays per call on the replay hot path).
+  private columns: StoredColumn[] | undefined;
   private names: string[] = [];
   /** Rows stored (≤ capacity). */
   size = 0;
@@ -95,23 +106,25 @@ export class ColumnarRingBuffer {
     return this.names;
   }
 
-  private schema(batch: SampleBatch): Map<string, StoredColumn> {
+  private schema(batch: SampleBatch): StoredColumn[] {
     if (this.columns) {
-      if (Object.keys(batch.columns).length !== this.names.length) {
+      let count = 0;
+      for (const _ in batch.columns) count++;
+      if (count !== this.names.length) {
         const missing = this.names.filter((n) => !(n in batch.columns));
-        const extra = Object.keys(batch.columns).filter((n) => !this.columns!.has(n));
+        const extra = Object.keys(batch.columns).filter((n) => !this.names.includes(n));
         throw new SampleBatchError(`replay buffer: batch columns differ from the stored ones (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`, { column: missing[0] ?? extra[0] });
       }
       return this.columns;
     }
-    const columns = new Map<string, StoredColumn>();
+    const columns: StoredColumn[] = [];
     for (const [name, col] of Object.entries(batch.columns)) {
       const width = batch.widths[name] ?? 1;
       const type = typeOf(col);
-      columns.set(name, { type, width, data: alloc(type, this.capacity * width) });
+      columns.push(storedColumn(name, type, width, alloc(type, this.capacity * width)));
     }
     this.columns = columns;
-    this.names = [...columns.keys()];
+    this.names = columns.map((c) => c.name);
     return columns;
   }
 
@@ -131,12 +144,14 @@ export class ColumnarRingBuffer {
     }
     const first = this.nextIndex;
     const head = Math.min(n, cap - first);
-    for (const [name, stored] of columns) {
+    for (let c = 0; c < columns.length; c++) {
+      const stored = columns[c]!;
+      const name = stored.name;
       const src = batch.columns[name];
       if (!src) throw new SampleBatchError(`replay buffer: the batch has no column '${name}' (every batch needs the columns of the first one)`, { column: name });
       const w = stored.width;
       if ((batch.widths[name] ?? 1) !== w) throw new SampleBatchError(`replay buffer: column '${name}' has width ${batch.widths[name] ?? 1}, the buffer stores width ${w}`, { column: name });
-      if (typeOf(src) !== stored.type) throw new SampleBatchError(`replay buffer: column '${name}' is a ${typeOf(src)}, the buffer stores ${stored.type}`, { column: name });
+      if (src.constructor !== stored.ctor) throw new SampleBatchError(`replay buffer: column '${name}' is a ${typeOf(src)}, the buffer stores ${stored.type}`, { column: name });
       const data = stored.data;
       const from = skip * w;
       if (head === n) data.set(from === 0 && src.length === n * w ? src : src.subarray(from, from + n * w), first * w);
@@ -157,9 +172,11 @@ export class ColumnarRingBuffer {
     const n = indices.length;
     const columns: Record<string, Column> = {};
     const widths: Record<string, number> = {};
-    for (const [name, { type, width, data }] of this.columns) {
+    const stored = this.columns;
+    for (let c = 0; c < stored.length; c++) {
+      const { name, type, width, data, gather } = stored[c]!;
       const out = alloc(type, n * width);
-      GATHER[type](data, out, indices, width);
+      gather(data, out, indices, width);
       if (width !== 1) widths[name] = width;
       columns[name] = out;
     }
@@ -172,7 +189,7 @@ export class ColumnarRingBuffer {
     const base = { capacity: this.capacity, size: this.size, nextIndex: this.nextIndex, numAdded: this.numAdded };
     if (!options.contents || !this.columns) return base;
     const contents: Record<string, { width: number; data: Column }> = {};
-    for (const [name, c] of this.columns) contents[name] = { width: c.width, data: c.data.slice(0, this.size * c.width) };
+    for (const c of this.columns) contents[c.name] = { width: c.width, data: c.data.slice(0, this.size * c.width) };
     return { ...base, contents };
   }
 
@@ -180,15 +197,15 @@ export class ColumnarRingBuffer {
   setState(state: RingBufferState): void {
     if (state.capacity !== this.capacity) throw new RangeError(`replay buffer: state has capacity ${state.capacity}, this buffer ${this.capacity}`);
     if (state.contents) {
-      const columns = new Map<string, StoredColumn>();
+      const columns: StoredColumn[] = [];
       for (const [name, { width, data }] of Object.entries(state.contents)) {
         const type = typeOf(data);
         const full = alloc(type, this.capacity * width);
         full.set(data);
-        columns.set(name, { type, width, data: full });
+        columns.push(storedColumn(name, type, width, full));
       }
       this.columns = columns;
-      this.names = [...columns.keys()];
+      this.names = columns.map((c) => c.name);
       this.size = state.size;
     } else {
       // Counters only: the rows are gone, so the buffer restarts empty but keeps counting.
