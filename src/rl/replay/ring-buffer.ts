@@ -20,7 +20,7 @@ interface StoredColumn {
   readonly width: number;
   readonly data: Column;
   /** The column's constructor: `add` checks a batch's column type by identity, not by name. */
-  readonly ctor: Function;
+  readonly ctor: unknown;
   /** The gather loop for this column's array type (picked once, not per sample). */
   readonly gather: (data: Column, out: Column, ix: ArrayLike<number>, w: number) => void;
 }
