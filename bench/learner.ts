@@ -29,6 +29,7 @@ import { sgdEpochs } from '../src/rl/policy/sgd.js';
 import { backendInfo, loadTf, type Tf } from '../src/rl/policy/tf-backend.js';
 import type { PolicyConfig } from '../src/rl/policy/types.js';
 import { createRng } from '../src/rng/index.js';
+import { fastTanh, flatAdam, scalarCache } from './hand-written-tf.js';
 import { FULL, QUICK, machineInfo, markdownTable, measureInterleaved, parseOptions, ratio, spread, type MeasureOptions, type Summary } from './lib.js';
 
 export const description = "PPO learner step (one SGD epoch, 4000 samples, minibatch 128) vs a hand-written TF.js step; built-in vs customGrad";
@@ -86,10 +87,10 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
   // mode): a fused matMul + bias forward with tanh as 2σ(2z) − 1 (wasm's Tanh kernel is scalar code,
   // ≈ 10× the vectorized Sigmoid), and a backward with explicit transposes; the first layer never
   // forms the gradient of its input (the observations).
-  const two = tf.keep(tf.scalar(2));
-  const one = tf.keep(tf.scalar(1));
-  const activate = (z: Tensor2D, hidden: boolean): Tensor2D => (hidden ? (tf.sub(tf.mul(tf.sigmoid(tf.mul(z, two)), two), one) as Tensor2D) : z);
-  const actGrad = (dy: Tensor, y: Tensor, hidden: boolean): Tensor2D => (hidden ? (tf.mul(dy, tf.sub(one, tf.square(y))) as Tensor2D) : (dy as Tensor2D));
+  const consts = scalarCache(tf);
+  const fast = fastTanh(tf, consts.get);
+  const activate = (z: Tensor2D, hidden: boolean): Tensor2D => (hidden ? (fast.tanh(z) as Tensor2D) : z);
+  const actGrad = (dy: Tensor, y: Tensor, hidden: boolean): Tensor2D => (hidden ? (fast.grad(dy, y) as Tensor2D) : (dy as Tensor2D));
   const denseOps = [false, true].map((hidden) =>
     tf.customGrad((...args: unknown[]) => {
       const [x, w, b, save] = args as [Tensor2D, Tensor2D, Tensor, (ts: Tensor[]) => void];
@@ -124,24 +125,8 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
     for (let l = 1; l < nLayers; l++) h = denseOps[l < nLayers - 1 ? 1 : 0]!(h, v[2 * l]!, v[2 * l + 1]!);
     return h;
   };
-  // Adam over ONE flat vector of all parameters (a handful of kernels per step instead of ~10 per
-  // variable, as rlflow's FlatAdam): concat the gradients, update m and v, split back into the variables.
-  const sizes = vars.map((x) => x.size);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const adamM = tf.variable(tf.zeros([total]));
-  const adamV = tf.variable(tf.zeros([total]));
-  let adamStep = 0;
-  const adamApply = (grads: Tensor[]): void => {
-    adamStep += 1;
-    const g = tf.concat(grads.map((x) => tf.reshape(x, [-1])));
-    const m = tf.add(tf.mul(adamM, 0.9), tf.mul(g, 0.1));
-    const v = tf.add(tf.mul(adamV, 0.999), tf.mul(tf.square(g), 0.001));
-    adamM.assign(m);
-    adamV.assign(v);
-    const update = tf.div(tf.mul(m, CONFIG.lr / (1 - 0.9 ** adamStep)), tf.add(tf.mul(tf.sqrt(v), 1 / Math.sqrt(1 - 0.999 ** adamStep)), 1e-8));
-    const parts = tf.split(tf.sub(tf.concat(vars.map((x) => tf.reshape(x, [-1]))), update), sizes);
-    vars.forEach((x, i) => x.assign(tf.reshape(parts[i]!, x.shape)));
-  };
+  // Adam over ONE flat vector of all parameters (as rlflow's FlatAdam).
+  const adam = flatAdam(tf, vars, { lr: CONFIG.lr, eps: 1e-8 }, consts.get);
   const random = createRng(seed);
   const c = batch.columns;
   const obs = c.obs as Float32Array, act = c.actions as Int32Array, logp = c.actionLogp as Float32Array, logits = c.actionDistInputs as Float32Array;
@@ -192,7 +177,7 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
           },
           vars,
         );
-        adamApply(vars.map((x) => grads[x.name]!));
+        adam.apply(vars.map((x) => grads[x.name]!));
         return value;
       });
       cost.dataSync();
@@ -200,10 +185,8 @@ function handWrittenPpo(tf: Tf, weights: Float32Array[], shapes: number[][], bat
     }
   };
   const dispose = (): void => {
-    adamM.dispose();
-    adamV.dispose();
-    two.dispose();
-    one.dispose();
+    adam.dispose();
+    consts.dispose();
     for (const v of vars) v.dispose();
   };
   return { epoch, dispose };

@@ -11,12 +11,13 @@
  *                sum/min segment tree sampling 32 slots with their importance weights and gathering the
  *                rows. Goal: time ratio ≤ 2.
  *   learner      one DQN update (batch 32; 4-64-2 dueling tanh net, double Q, Huber, IS weights, Adam) of
- *                rlflow's `QPolicy.learnOnBatch` vs the same update written directly in TF.js
- *                (`tf.variableGrads` through the fused layers, `tf.train.adam`). Goal: time ratio ≤ 1.1.
+ *                rlflow's `QPolicy.learnOnBatch` vs the fastest hand-written TF.js step we could write
+ *                for the same update (`handWrittenDqn`: hand-written backward pass in one tidy, flat
+ *                Adam, one read-back). Goal: time ratio ≤ 1.1.
  *   apex         Ape-X env steps per second on the farm with 1 and 2 rollout workers (the tuned example,
  *                `--apex-seconds` of sampling each, alternated twice).
  */
-import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { Tensor2D, Variable } from '@tensorflow/tfjs';
 import { apex, buildAlgorithmPlan } from '../src/algorithms/index.js';
 import { createSampleBatch, type SampleBatch } from '../src/rl/data/index.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
@@ -26,6 +27,7 @@ import type { QPolicyConfig } from '../src/rl/policy/types.js';
 import { DISCOUNTS, ReplayBuffer, WEIGHTS } from '../src/rl/replay/index.js';
 import { run } from '../src/runtime/runtime.js';
 import { createRng } from '../src/rng/index.js';
+import { fastTanh, flatAdam, scalarCache } from './hand-written-tf.js';
 import { FULL, QUICK, fmt, loadAvg, machineInfo, markdownTable, measureInterleaved, parseOptions, perSecond, positiveInt, ratio, selectedParts, spread, withRepOptions, type MeasureOptions } from './lib.js';
 
 export const description = 'replay add+sample and prioritized sampling vs hand-written buffers; DQN update vs hand-written TF.js; Ape-X steps/s 1 vs 2 workers';
@@ -205,39 +207,61 @@ const Q_CONFIG: QPolicyConfig = {
   exploration: { kind: 'epsilonGreedy', initialEpsilon: 1, finalEpsilon: 0.02, epsilonTimesteps: 10_000 },
 };
 
-/** The same dueling double-Q update, written directly in TF.js (autodiff, fused layers, tf.train.adam). */
-function handWrittenDqn(tf: Tf) {
-  const init = (shape: number[], seed: number) => tf.variable(tf.randomNormal(shape, 0, 0.1, 'float32', seed));
-  const online = { w1: init([OBS, 64], 1), b1: tf.variable(tf.zeros([64])), wa: init([64, 2], 2), ba: tf.variable(tf.zeros([2])), wv: init([64, 1], 3), bv: tf.variable(tf.zeros([1])) };
-  const target = Object.fromEntries(Object.entries(online).map(([k, v]) => [k, tf.variable(v.clone(), false)])) as typeof online;
-  const opt = tf.train.adam(5e-4, 0.9, 0.999, 1e-8);
-  const q = (net: typeof online, x: Tensor) => {
-    const h = tf.tanh(tf.fused.matMul({ a: x as Tensor2D, b: net.w1, bias: net.b1 }));
-    const a = tf.fused.matMul({ a: h, b: net.wa, bias: net.ba });
-    const v = tf.fused.matMul({ a: h, b: net.wv, bias: net.bv });
-    return tf.add(v, tf.sub(a, tf.mean(a, 1, true))) as Tensor2D;
+const HIDDEN = 64;
+const ACTIONS = 2;
+
+/**
+ * The same dueling double-Q update, written directly in TF.js as fast as we can: one tf.tidy per step,
+ * a hand-written backward pass (no tape), tanh as 2σ(2z) − 1, Adam over one flat vector (the pieces of
+ * bench/hand-written-tf.ts), the TD targets computed on the device, and ONE read-back per step (the TD
+ * errors, which prioritized replay needs). It starts from rlflow's initial weights. It skips what the
+ * update does not need: rlflow's learner stats (loss, Q statistics) and the action range check.
+ */
+function handWrittenDqn(tf: Tf, weights: readonly Float32Array[]) {
+  const shapes = [[OBS, HIDDEN], [HIDDEN], [HIDDEN, ACTIONS], [ACTIONS], [HIDDEN, 1], [1]];
+  const consts = scalarCache(tf);
+  const c = consts.get;
+  const fast = fastTanh(tf, c);
+  const online = weights.map((w, i) => tf.variable(tf.tensor(w, shapes[i]!)));
+  const target = weights.map((w, i) => tf.variable(tf.tensor(w, shapes[i]!), false));
+  const adam = flatAdam(tf, online, { lr: Q_CONFIG.lr, eps: Q_CONFIG.adamEpsilon }, c);
+  // Q = V + A − mean(A) on a tanh trunk: the trunk output h is kept for the backward pass.
+  const forward = (net: readonly Variable[], x: Tensor2D) => {
+    const h = fast.tanh(tf.fused.matMul({ a: x, b: net[0] as Tensor2D, bias: net[1]! })) as Tensor2D;
+    const a = tf.fused.matMul({ a: h, b: net[2] as Tensor2D, bias: net[3]! });
+    const v = tf.fused.matMul({ a: h, b: net[4] as Tensor2D, bias: net[5]! });
+    return { h, q: tf.add(v, tf.sub(a, tf.mean(a, 1, true))) as Tensor2D };
   };
-  const vars = Object.values(online) as Variable[];
-  return (b: SampleBatch) =>
-    tf.tidy(() => {
-      const c = b.columns;
-      const n = b.count;
-      const x = tf.tensor2d(c['obs'] as Float32Array, [n, OBS]);
-      const nx = tf.tensor2d(c['newObs'] as Float32Array, [n, OBS]);
-      const best = tf.argMax(q(online, nx), 1);
-      const qNext = tf.sum(tf.mul(q(target, nx), tf.oneHot(best, 2)), 1);
-      const notDone = tf.sub(1, tf.tensor1d(Float32Array.from(c['terminateds']!)));
-      const y = tf.add(tf.tensor1d(c['rewards'] as Float32Array), tf.mul(tf.mul(tf.tensor1d(c[DISCOUNTS] as Float32Array), notDone), qNext));
-      const onehot = tf.oneHot(tf.tensor1d(c['actions'] as Int32Array, 'int32'), 2);
-      const w = tf.tensor1d(c[WEIGHTS] as Float32Array);
-      opt.minimize(() => {
-        const d = tf.sub(tf.sum(tf.mul(q(online, x), onehot), 1), y);
-        const ad = tf.abs(d);
-        const quad = tf.minimum(ad, 1);
-        return tf.mean(tf.mul(w, tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(ad, quad)))) as Scalar;
-      }, false, vars);
-      return tf.sub(tf.sum(tf.mul(q(online, x), onehot), 1), y).dataSync(); // the TD errors, as rlflow returns them
+  return (b: SampleBatch): Float32Array => {
+    const col = b.columns;
+    const n = b.count;
+    // Per-row factors computed in JS (32 values): γ^n·(1 − done) for the bootstrap, w_i / n for the loss.
+    const done = col['terminateds']!, disc = col[DISCOUNTS]!, w = col[WEIGHTS]!;
+    const bootScale = new Float32Array(n);
+    const lossScale = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      bootScale[i] = done[i] ? 0 : disc[i]!;
+      lossScale[i] = w[i]! / n;
+    }
+    return tf.tidy(() => {
+      const x = tf.tensor2d(col['obs'] as Float32Array, [n, OBS]);
+      const nx = tf.tensor2d(col['newObs'] as Float32Array, [n, OBS]);
+      // Double Q: a* = argmax of the online net on s', valued by the target net.
+      const best = tf.oneHot(tf.argMax(forward(online, nx).q, 1), ACTIONS);
+      const y = tf.add(tf.tensor1d(col['rewards'] as Float32Array), tf.mul(tf.tensor1d(bootScale), tf.sum(tf.mul(forward(target, nx).q, best), 1)));
+      const { h, q } = forward(online, x);
+      const onehot = tf.oneHot(tf.tensor1d(col['actions'] as Int32Array, 'int32'), ACTIONS);
+      const td = tf.sub(tf.sum(tf.mul(q, onehot), 1), y);
+      // Huber's derivative, weighted: dL/dQ(s, a_i) = w_i·clip(δ_i, −1, 1)/n; 0 for the other actions.
+      const dq = tf.expandDims(tf.mul(tf.clipByValue(td, -1, 1), tf.tensor1d(lossScale)), 1);
+      const dA = tf.sub(tf.mul(onehot, dq), tf.mul(dq, c(1 / ACTIONS))); // dA = dQ − mean_row(dQ)
+      const dV = dq; // Σ_row dQ
+      const dz = fast.grad(tf.add(tf.matMul(dA, tf.transpose(online[2]!)), tf.matMul(dV, tf.transpose(online[4]!))), h);
+      const hT = tf.transpose(h);
+      adam.apply([tf.matMul(tf.transpose(x), dz), tf.sum(dz, 0), tf.matMul(hT, dA), tf.sum(dA, 0), tf.matMul(hT, dV), tf.sum(dV, 0)]);
+      return td.dataSync() as Float32Array; // the TD errors, as rlflow's policy keeps them
     });
+  };
 }
 
 async function learner(o: MeasureOptions): Promise<string[]> {
@@ -246,7 +270,16 @@ async function learner(o: MeasureOptions): Promise<string[]> {
   const buf = new ReplayBuffer({ capacity: 1024, alpha: 0.6 });
   buf.add(fragment(1024, 5));
   const batches = Array.from({ length: 8 }, (_, i) => buf.sample(32, 0.4, createRng(i)));
-  const hand = handWrittenDqn(tf);
+  const hand = handWrittenDqn(tf, policy.getWeights());
+  // Same work check: from the same weights, two updates on the same batches give the same TD errors
+  // (the second step's errors depend on the first step's Adam update).
+  let maxDiff = 0;
+  for (const batch of batches.slice(0, 2)) {
+    policy.learnOnBatch(batch);
+    const td = hand(batch);
+    td.forEach((d, i) => (maxDiff = Math.max(maxDiff, Math.abs(d - policy.lastTdErrors![i]!))));
+  }
+  if (!(maxDiff < 1e-4)) throw new Error(`replay bench: the hand-written DQN step disagrees with QPolicy.learnOnBatch (TD errors differ by up to ${maxDiff})`);
   let k = 0;
   const [a, b] = await measureInterleaved(
     [
