@@ -243,7 +243,7 @@ function handWrittenDqn(tf: Tf, weights: readonly Float32Array[]) {
       bootScale[i] = done[i] ? 0 : disc[i]!;
       lossScale[i] = w[i]! / n;
     }
-    return tf.tidy(() => {
+    const tdT = tf.tidy(() => {
       const x = tf.tensor2d(col['obs'] as Float32Array, [n, OBS]);
       const nx = tf.tensor2d(col['newObs'] as Float32Array, [n, OBS]);
       // Double Q: a* = argmax of the online net on s', valued by the target net.
@@ -259,8 +259,13 @@ function handWrittenDqn(tf: Tf, weights: readonly Float32Array[]) {
       const dz = fast.grad(tf.add(tf.matMul(dA, tf.transpose(online[2]!)), tf.matMul(dV, tf.transpose(online[4]!))), h);
       const hT = tf.transpose(h);
       adam.apply([tf.matMul(tf.transpose(x), dz), tf.sum(dz, 0), tf.matMul(hT, dA), tf.sum(dA, 0), tf.matMul(hT, dV), tf.sum(dV, 0)]);
-      return td.dataSync() as Float32Array; // the TD errors, as rlflow's policy keeps them
+      return td;
     });
+    // The TD errors, as rlflow's policy keeps them; read outside the tidy (a tidy walks every element
+    // of a returned array looking for tensors).
+    const td = tdT.dataSync() as Float32Array;
+    tdT.dispose();
+    return td;
   };
 }
 
