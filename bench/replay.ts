@@ -7,6 +7,12 @@
  *   add-sample   rlflow's `ReplayBuffer` (uniform) vs a hand-written typed-array ring buffer of the same
  *                CartPole transition columns (obs 4, action, reward, newObs 4, terminated, discount):
  *                one iteration adds a 4-row fragment and samples 32 rows. Goal: throughput ratio ≥ 0.8.
+ *                The baseline does the necessary work of a uniform replay: it draws the 32 slots (an
+ *                index array, which every gather needs) and gathers the six columns; it builds no
+ *                `weights` column, since uniform weights are all 1. rlflow's uniform sample also returns
+ *                `weights` and `batchIndexes` (consumers and tests read them), but at no extra cost: the
+ *                ones are one shared read-only array per batch size, and the slots array is reused as
+ *                `batchIndexes`.
  *   prioritized  `sample(32)` of a prioritized `ReplayBuffer` holding 1M transitions vs a hand-written
  *                sum/min segment tree sampling 32 slots with their importance weights and gathering the
  *                rows. Goal: time ratio ≤ 2.
