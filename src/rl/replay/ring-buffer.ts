@@ -51,28 +51,44 @@ function gatherF32(data: Float32Array, ix: ArrayLike<number>, w: number): Float3
   const n = ix.length;
   const out = new Float32Array(n * w);
   if (w === 1) for (let k = 0; k < n; k++) out[k] = data[ix[k]!]!;
-  else for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) out[k * w + j] = data[ix[k]! * w + j]!;
+  else
+    for (let k = 0, o = 0; k < n; k++) {
+      const from = ix[k]! * w;
+      for (let j = 0; j < w; j++, o++) out[o] = data[from + j]!;
+    }
   return out;
 }
 function gatherF64(data: Float64Array, ix: ArrayLike<number>, w: number): Float64Array {
   const n = ix.length;
   const out = new Float64Array(n * w);
   if (w === 1) for (let k = 0; k < n; k++) out[k] = data[ix[k]!]!;
-  else for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) out[k * w + j] = data[ix[k]! * w + j]!;
+  else
+    for (let k = 0, o = 0; k < n; k++) {
+      const from = ix[k]! * w;
+      for (let j = 0; j < w; j++, o++) out[o] = data[from + j]!;
+    }
   return out;
 }
 function gatherI32(data: Int32Array, ix: ArrayLike<number>, w: number): Int32Array {
   const n = ix.length;
   const out = new Int32Array(n * w);
   if (w === 1) for (let k = 0; k < n; k++) out[k] = data[ix[k]!]!;
-  else for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) out[k * w + j] = data[ix[k]! * w + j]!;
+  else
+    for (let k = 0, o = 0; k < n; k++) {
+      const from = ix[k]! * w;
+      for (let j = 0; j < w; j++, o++) out[o] = data[from + j]!;
+    }
   return out;
 }
 function gatherU8(data: Uint8Array, ix: ArrayLike<number>, w: number): Uint8Array {
   const n = ix.length;
   const out = new Uint8Array(n * w);
   if (w === 1) for (let k = 0; k < n; k++) out[k] = data[ix[k]!]!;
-  else for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) out[k * w + j] = data[ix[k]! * w + j]!;
+  else
+    for (let k = 0, o = 0; k < n; k++) {
+      const from = ix[k]! * w;
+      for (let j = 0; j < w; j++, o++) out[o] = data[from + j]!;
+    }
   return out;
 }
 const GATHER = { Float32Array: gatherF32, Float64Array: gatherF64, Int32Array: gatherI32, Uint8Array: gatherU8 } as unknown as Record<ColumnType, (data: Column, ix: ArrayLike<number>, w: number) => Column>;
