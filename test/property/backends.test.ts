@@ -215,4 +215,28 @@ suite('regressions found by the generated plans', () => {
       { numRuns: 100, seed: 9, includeErrorInReport: true },
     );
   });
+
+  test("a fractional roundRobin's turns do not depend on other nodes (removing a dead branch keeps the output)", async () => {
+    // Found by passSpec('cleanup') as `concurrently([fromItems(xs), fromItems([]).batch(1)], outputIndexes [0])
+    // .duplicate(2)` + roundRobin [1, 0.5]: the turns were rounded with the plan-wide driver stream, which
+    // the dead branch's union also drew from, so `cleanup` removing that union changed the order. Each
+    // roundRobin now rounds with a stream of its own, keyed by its node name and stream index.
+    const build = (dead: boolean) => {
+      const src = dead ? concurrently([fromItems([0, 1, 2, 3, 4, 5]), fromItems<number>([]).batch(1)], { mode: 'roundRobin', outputIndexes: [0] }) : fromItems([0, 1, 2, 3, 4, 5]);
+      const [a, b] = src.duplicate(2, { maxSkew: 2 });
+      return concurrently([a.forEach((x: number) => `a${x}`, { name: 'markA' }), b.forEach((x: number) => `b${x}`, { name: 'markB' })], { mode: 'roundRobin', weights: [1, 0.5], name: 'merge' });
+    };
+    for (let seed = 0; seed < 8; seed++) {
+      const outputs: string[][] = [];
+      for (const dead of [true, false]) {
+        const rt = await run(await compile(build(dead)), { backend: 'local', seed });
+        try {
+          outputs.push([...(await rt.take(13))] as string[]);
+        } finally {
+          await rt.close();
+        }
+      }
+      assert.deepStrictEqual(outputs[0], outputs[1], `seed ${seed}`);
+    }
+  });
 });
