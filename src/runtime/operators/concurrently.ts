@@ -11,7 +11,8 @@
  *
  * Async: one pull is outstanding on every stream at once and outputs are taken in completion order.
  * A stream that answered NOT_READY is parked until the plan makes progress, so an idle union sleeps
- * instead of spinning (RLlib's async union busy-waits; this one does not).
+ * instead of spinning (RLlib's async union busy-waits; this one does not). An output that arrives while
+ * nobody waits inside the union (it was polled and answered NOT_READY) counts as plan progress.
  *
  * Outputs of streams not in `outputIndexes` are dropped; those streams run for their side effects.
  */
@@ -146,6 +147,13 @@ class AsyncUnion implements Operator {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+    // NOTE: an item (or an end, or an error) that settles while nobody waits inside this union — it was
+    // polled with block = false, e.g. by a '*' round-robin stream, and answered NOT_READY — is data the
+    // next pull will get: that is progress. Without the bump a consumer that finished an idle cycle (and
+    // the stuck check) would not know, and an item taken from an upstream buffer involves no actor call,
+    // so nothing else would bump: the plan was reported stuck while it could go on. A settled NOT_READY
+    // is not progress (bumping on it would make parked streams spin).
+    if (!wake && !('r' in s && s.r === NOT_READY)) this.rt.progress.bump();
   }
 
   async pull(block: boolean): Promise<PullResult> {
