@@ -82,7 +82,11 @@ export async function node(argv: string[], out: (line: string) => void = console
   });
   const why = await stop;
   await host.close();
-  await connection.drain().catch(() => undefined);
+  // NOTE: drain() waits for a server that may be gone (the node would hang on SIGTERM): bounded, then close.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([connection.drain().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+  clearTimeout(timer);
+  if (!connection.isClosed()) await connection.close().catch(() => undefined);
   out(`rlflow node '${info.name}' stopped: ${why}`);
   return 0;
 }

@@ -125,6 +125,21 @@ describe('nats backend: lost nodes and actor restarts (nats-server + rlflow node
     }
   });
 
+  test('with ignoreWorkerFailures and no restarts left, a lost node\'s actor is given up and the run goes on without it', async () => {
+    const { rt, backend, victim, onVictim } = await tickersWithVictim({ ignoreWorkerFailures: true }, 'given-up');
+    try {
+      await rt.take(10);
+      victim.child.kill('SIGKILL');
+      await eventually('the actor is given up', () => !backend.healthy({ group: 'tickers', index: onVictim }));
+      assert.equal(rt.metrics.get(FAULT_COUNTERS.abandoned), 1);
+      const more = await rt.take(60);
+      const live = [0, 1, 2].filter((i) => i !== onVictim);
+      assert.deepEqual(new Set(more.slice(-40).map((t) => t.actor)), new Set(live), 'items keep coming from the other actors only');
+    } finally {
+      await rt.close();
+    }
+  });
+
   test('an actor process killed on a live node is recreated on that node', async () => {
     const group = actors(Ticker, { count: 2, name: 'tickers', args: [2], resync: { get: 'getState', set: 'setState' } });
     const plan = await compile(fromActors(group).gatherAsync({ inFlight: 2 }));

@@ -184,7 +184,8 @@ export class NatsBackend implements ActorBackend {
     live.sort((a, b) => free(b) - free(a) || (a.info.name < b.info.name ? -1 : 1));
     const node = live[0]!;
     const others = live.slice(1).map((n) => `'${n.info.name}' ${free(n)}`);
-    return { node, why: `node '${previous.node.info.name}' was lost; '${node.info.name}' has the most free cpus (${free(node)} of ${node.info.cpus}${others.length ? `; ${others.join(', ')}` : ''})` };
+    const crowded = free(node) <= 0 ? '; no live node has a free cpu, so it shares one' : '';
+    return { node, why: `node '${previous.node.info.name}' was lost; '${node.info.name}' has the most free cpus (${free(node)} of ${node.info.cpus}${others.length ? `; ${others.join(', ')}` : ''})${crowded}` };
   }
 
   /** A new incarnation of a crashed actor on a live node (the restart policy calls it). */
