@@ -15,6 +15,8 @@ import { loadCostModel, optimize, type OptimizeOptions, type OptimizeReport } fr
 import { inventoryForBackend } from '../optimizer/inventory.js';
 import { checkEnv } from '../rl/envs/check-env.js';
 import { UnknownEnvError, loadEnv, makeEnv } from '../rl/envs/registry.js';
+import { checkMultiAgentEnv } from '../rl/envs/check-multi-agent.js';
+import { loadMultiAgentEnv } from '../rl/envs/multi-agent-registry.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
 import { localReplayState, restoreLocalReplay } from '../rl/ops/replay.js';
 import type { ReplayBuffersState } from '../rl/replay/replay-buffers.js';
@@ -53,20 +55,25 @@ export function defaultOptimizeOptions(backend: 'local' | 'farm'): OptimizeOptio
 }
 
 /**
- * Checks the run's env on the driver (`checkEnv`): imports its `envModule` first, so a user's env
+ * Checks the run's env on the driver (`checkEnv`, or `checkMultiAgentEnv` for a multi-agent
+ * algorithm's config, the one with a policy map): imports its `envModule` first, so a user's env
  * registers here as it will in the workers. An unknown id is a `PlanError` with a "did you mean".
  */
 export async function checkRunEnv(config: Readonly<Record<string, unknown>>): Promise<void> {
   const env = config['env'] as string;
   const envConfig = (config['envConfig'] as Record<string, unknown> | undefined) ?? {};
   const module = config['envModule'] as string | undefined;
+  const ref = module !== undefined ? { id: env, module } : env;
+  // Multi-agent algorithms (multiAgentConfig) always carry a policy map; single-agent ones never do.
+  const multiAgent = 'policies' in config && 'policyMapping' in config;
   try {
-    await loadEnv(module !== undefined ? { id: env, module } : env, envConfig);
+    if (multiAgent) checkMultiAgentEnv(await loadMultiAgentEnv(ref, envConfig));
+    else await loadEnv(ref, envConfig);
   } catch (e) {
-    if (e instanceof UnknownEnvError) throw new PlanError(e.message, { hint: "set envModule to the module that registers it (its import.meta.url) for your own envs", cause: e });
+    if (e instanceof UnknownEnvError) throw new PlanError(e.message, { hint: `set envModule to the module that registers it (its import.meta.url) for your own ${multiAgent ? 'multi-agent ' : ''}envs`, cause: e });
     throw e;
   }
-  checkEnv(() => makeEnv(env, envConfig));
+  if (!multiAgent) checkEnv(() => makeEnv(env, envConfig));
 }
 
 /**
