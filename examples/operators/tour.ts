@@ -141,7 +141,7 @@ export const examples: readonly Example[] = [
     id: 'roundRobin-fractional',
     seed: 0,
     build: () => concurrently([fromItems(['a', 'b', 'c', 'd', 'e', 'f']), fromItems([1, 2, 3, 4, 5, 6])], { mode: 'roundRobin', weights: [1, 0.5] }),
-    expect: ['a@0', '1@0', 'b@0', 'c@0', '2@0', 'd@0', '3@0', 'e@0', '4@0', 'f@0', '5@0', '6@0', '|@0'],
+    expect: ['a@0', 'b@0', 'c@0', '1@0', 'd@0', '2@0', 'e@0', 'f@0', '3@0', '4@0', '5@0', '6@0', '|@0'],
   },
   {
     id: 'roundRobin-outputIndexes',

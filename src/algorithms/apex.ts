@@ -4,7 +4,9 @@
  * every `maxWeightSyncDelay` of their steps; the replay actors feed the learner's bounded in-queue; the
  * learner's TD errors become the priorities of the shard each batch came from, and the target network
  * is refreshed every `targetNetworkUpdateFreq` trained steps. The three branches run under async
- * `concurrently`, which outputs the update branch.
+ * `concurrently`, which outputs the update branch; with a `trainingIntensity` they take round-robin
+ * turns instead, weighted so that the learner replays that many rows per sampled row (the replay
+ * ratio is then the config's, not whatever share of the CPU the learner gets).
  */
 import { z } from 'zod';
 import { concurrently } from '../dsl/concurrently.js';
@@ -13,7 +15,7 @@ import { dequeue } from '../dsl/sources.js';
 import type { Stream } from '../dsl/stream.js';
 import type { AnyBatch } from '../rl/data/sample-batch.js';
 import { standardMetricsReporting, type ResultDict } from '../rl/ops/metrics.js';
-import { replay, storeToReplayBuffer, updateTargetNetwork } from '../rl/ops/replay.js';
+import { replay, storeToReplayBuffer, trainingIntensityWeights, updateTargetNetwork } from '../rl/ops/replay.js';
 import { learnOnReplayActors, syncWorkerWeights, updateShardPriorities } from '../rl/ops/replay-learning.js';
 import { parallelRollouts } from '../rl/ops/rollouts.js';
 import { parseConfig, type Algorithm } from './common.js';
@@ -52,7 +54,21 @@ export function apexPlan(config: ApexConfig): Stream<ResultDict> {
   const update = updateTargetNetwork(learned, learner, { freq: config.targetNetworkUpdateFreq, by: 'trained' });
   // Episodes are reported from the last third of the workers, the ones that explore least (as RLlib).
   const selectedWorkers = Array.from({ length: Math.max(1, Math.floor(config.numWorkers / 3)) }, (_, i) => config.numWorkers - 1 - i);
-  return standardMetricsReporting(concurrently([store, replayed, update], { mode: 'async', outputIndexes: [2] }), workers, { ...config, selectedWorkers });
+  // With a training intensity the branches take turns (RLlib: round robin, weights + ['*']), so the
+  // replay ratio is the config's, not whatever the CPU split between samplers and learner gives.
+  const branches = [store, replayed, update] as const;
+  const union = config.trainingIntensity === undefined ? concurrently(branches, { mode: 'async', outputIndexes: [2] }) : concurrently(branches, { mode: 'roundRobin', weights: [...apexIntensityWeights(config), '*'], outputIndexes: [2] });
+  return standardMetricsReporting(union, workers, { ...config, selectedWorkers });
+}
+
+/**
+ * Round-robin weights `[store, replay]` for Ape-X's training intensity: a store turn is ONE worker's
+ * fragment (async rollouts), not one from every worker as in DQN's bulk-sync rollouts (RLlib's
+ * calculate_rr_weights counts all workers here too, which makes Ape-X replay `numWorkers` times less
+ * than asked).
+ */
+export function apexIntensityWeights(config: ApexConfig): [number, number] {
+  return trainingIntensityWeights({ ...config, numWorkers: 1 });
 }
 
 /**

@@ -11,7 +11,7 @@ import type { MultiAgentWorkerConfig, MultiAgentWorkerGroup, PolicyMappingRef, P
 import { MultiAgentRolloutWorker } from '../rl/multi-agent-worker.js';
 import { policyMapping } from '../rl/policy-mapping.js';
 import type { LossConfig } from '../rl/policy/types.js';
-import { commonConfig } from './common.js';
+import { LEARNER_RESYNC, commonConfig } from './common.js';
 
 /** Keys a policy may override in `policyConfigs` (everything else comes from the algorithm's config). */
 const policyOverrides = z
@@ -108,7 +108,9 @@ export function multiAgentWorkerGroups(config: MultiAgentKeys, policies: Record<
     explore: config.explore,
   };
   return {
-    workers: actors(MultiAgentRolloutWorker, { count: config.numWorkers, args: [worker], name: 'workers' }),
-    learner: actors(MultiAgentRolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu' }),
+    // As in the single-agent groups: a recreated worker takes every policy's weights and the global vars
+    // from a live peer, else from the learner; a crashed learner is restored from the last checkpoint.
+    workers: actors(MultiAgentRolloutWorker, { count: config.numWorkers, args: [worker], name: 'workers', resync: { get: 'getState', set: 'setState', from: ['learner'] } }),
+    learner: actors(MultiAgentRolloutWorker, { count: 1, args: [{ ...worker, numEnvs: 0 }], name: 'learner', prefers: 'gpu', resync: LEARNER_RESYNC }),
   };
 }

@@ -42,6 +42,7 @@ export const qLearningConfig = {
   initialEpsilon: z.number().min(0).max(1).default(1).describe('ε-greedy: ε at the start'),
   finalEpsilon: z.number().min(0).max(1).default(0.02).describe('ε-greedy: ε after epsilonTimesteps'),
   epsilonTimesteps: z.number().int().min(0).default(10_000).describe('ε-greedy: env steps over which ε falls linearly'),
+  storeBufferInCheckpoints: z.boolean().default(false).describe("checkpoints hold the replay buffers' rows and priorities, not only their counters (large)"),
 };
 
 /** SimpleQ's config schema (without `.strict()`, so DQN and Ape-X configs satisfy its type). */

@@ -248,10 +248,19 @@ const tuned: Readonly<Record<string, Readonly<Record<string, TunedExample>>>> = 
   dqn: {
     'CartPole-v1': { config: { hidden: [64], nStep: 3, timestepsPerIteration: 1000, minIterTimeS: 0 }, target: { reward: 150, timesteps: 100_000 } },
   },
-  // RLlib's cartpole-apex: 3 workers, 2 replay shards, target update 500, learning starts 1000, buffer 20000.
+  // RLlib's cartpole-apex: 3 workers, 2 replay shards, learning starts 1000, buffer 20000. Unlike RLlib's
+  // (whose learner runs as fast as its GPU/core allows), the replay ratio is fixed by a training intensity
+  // of 8 replayed rows per sampled row (RLlib 1.13 sets 4), learned in 32-row minibatches: gradient
+  // steps, not rows, make a Q net learn (without it the samplers took most of the 2-core machine, ~0.01
+  // gradient steps per sampled step, and Q diverged while the reward fell to 11). The target network
+  // update counts trained rows, so RLlib's 500 (one 512-row step) becomes 4000 (125 minibatch steps, as
+  // DQN's 500 sampled steps): with 500, Q rose past 1/(1−γ) and the policy collapsed.
+  // Measured (farm, 2 shared cores, Dec 3): 150 at 71,650 / 3,100 / 72,100 steps (seeds 0/1/2; seed 1's
+  // is 5 early episodes of the near-greedy worker, its 100-episode mean crossed 150 again at ~110k after
+  // learning); 475 at 192k / 221k / 217k steps (cap 500k).
   apex: {
     'CartPole-v1': {
-      config: { numWorkers: 3, numReplayBufferShards: 2, hidden: [64], targetNetworkUpdateFreq: 500, learningStarts: 1000, bufferSize: 20_000, timestepsPerIteration: 1000, minIterTimeS: 0 },
+      config: { numWorkers: 3, numReplayBufferShards: 2, hidden: [64], trainingIntensity: 8, learnerMinibatchSize: 32, targetNetworkUpdateFreq: 4000, learningStarts: 1000, bufferSize: 20_000, timestepsPerIteration: 1000, minIterTimeS: 0 },
       target: { reward: 150, timesteps: 250_000 },
     },
   },

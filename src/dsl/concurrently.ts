@@ -2,7 +2,8 @@
  * `concurrently`: runs several driver streams together and emits the outputs of the listed ones.
  *
  * - `roundRobin` (deterministic): streams take turns; each turn pulls up to its weight in items (a
- *   fractional weight is rounded randomly with the plan's seeded RNG, `'*'` pulls whatever is ready, up
+ *   fractional weight is rounded randomly with a stream of this node's own, derived from the plan's
+ *   seed and the node's name, so optimizer passes cannot change the turns; `'*'` pulls whatever is ready, up
  *   to 100 items, without waiting). A stream that is not ready gives up its turn.
  * - `async`: every stream works at once; outputs come in completion order. An idle union sleeps until
  *   some stream has data (it never busy-waits, unlike RLlib's).

@@ -54,11 +54,12 @@ export class ReplayLearnerImpl extends RolloutWorkerImpl {
     readonly learner: ReplayLearnerConfig,
   ) {
     super(ctx, config);
-    this.loop = new LearnerLoop((item: ReplayedItem) => this.learnStep(item), { queueSize: learner.queueSize }, {
-      count: (item) => item.batch.count,
-      // The actor's clock: a real macrotask turn on the farm, virtual (deterministic) on the local backend.
-      yieldTurn: () => ctx.delay(0),
-    });
+    // NOTE: the loop yields with setImmediate (its default), not `ctx.delay(0)`. On the local backend's
+    // virtual clock a learner step takes no time, so a loop yielding through `delay(0)` always holds the
+    // earliest timer: virtual time never advanced past it, a replay shard sleeping `delay(1)` before
+    // learning starts never woke, and the store branch stalled behind that shard's mailbox. On the farm,
+    // `delay(0)` is a setTimeout of at least 1 ms per step, idle learner time.
+    this.loop = new LearnerLoop((item: ReplayedItem) => this.learnStep(item), { queueSize: learner.queueSize }, { count: (item) => item.batch.count });
   }
 
   /** Queues a replayed batch (waiting while the in-queue is full) and answers with the finished steps. */

@@ -391,17 +391,7 @@ export function normalize(desc: PlanDesc): PlanDesc {
   // (duplicate keeps copies within maxSkew items, as RLlib's does), so the plan would be stuck.
   const noTake = (ops: readonly DriverOp[]): DriverOp[] => ops.filter((op) => op.op !== 'take');
   // Never all '*' (as RLlib requires): some stream must take a bounded turn.
-  let weights = desc.split && (desc.split.weights.every((w) => w === '*') ? desc.split.weights.map((w, i) => (i === 0 ? 1 : w)) : desc.split.weights);
-  // BUG (runtime, reported on issue 9): a '*' round-robin downstream of a dead branch whose copy ends in
-  // callActors(…, { wait: true }) is reported stuck (PlanStuckError: "no actor call in flight, every
-  // branch not ready") though the plan can go on. Until that is fixed, such plans get weight 1 instead.
-  if (desc.deadBranch?.kind === 'copy' && desc.deadBranch.record) weights = weights?.map((w) => (w === '*' ? 1 : w));
-  // BUG (runtime/optimizer, reported on issue 9): a fractional round-robin weight is rounded with the
-  // plan-wide driver RNG once per turn, and the number of turns depends on which upstream streams are
-  // ready, so removing a dead branch (`cleanup`) changes the output of an ordered plan. Until that is
-  // fixed, plans with a dead branch get whole weights (found with seed 20240607: [1, 1.5] after a
-  // roundRobin dead copy of a batchAcrossShards source).
-  if (desc.deadBranch) weights = weights?.map((w) => (typeof w === 'number' ? Math.ceil(w) : w));
+  const weights = desc.split && (desc.split.weights.every((w) => w === '*') ? desc.split.weights.map((w, i) => (i === 0 ? 1 : w)) : desc.split.weights);
   const split = desc.split && { ...desc.split, weights: weights!, branches: desc.split.branches.map((b) => noTake(safe(b))) };
   const out: PlanDesc = { source, driver: safe(desc.driver), queue: desc.queue, split, deadBranch: desc.deadBranch, finalBatch: desc.finalBatch };
   const final: PlanDesc = { ...out, finalBatch: isOrdered(out) ? desc.finalBatch : undefined };

@@ -39,6 +39,11 @@ export interface Checkpoint {
   readonly actors: Readonly<Record<string, readonly unknown[]>>;
   /** Whether replay contents were asked for (off-policy algorithms' buffers). */
   readonly replay: boolean;
+  /**
+   * The driver's local replay buffers (DQN, SimpleQ: `localReplayState`), by buffer name: counters
+   * always, rows and priorities when `replay`. Absent in checkpoints of plans without one.
+   */
+  readonly localReplay?: Readonly<Record<string, unknown>>;
 }
 
 /** Typed arrays as tagged plain arrays (see the module comment). */

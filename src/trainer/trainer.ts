@@ -15,7 +15,11 @@ import { loadCostModel, optimize, type OptimizeOptions, type OptimizeReport } fr
 import { inventoryForBackend } from '../optimizer/inventory.js';
 import { checkEnv } from '../rl/envs/check-env.js';
 import { UnknownEnvError, loadEnv, makeEnv } from '../rl/envs/registry.js';
+import { checkMultiAgentEnv } from '../rl/envs/check-multi-agent.js';
+import { loadMultiAgentEnv } from '../rl/envs/multi-agent-registry.js';
 import type { ResultDict } from '../rl/ops/metrics.js';
+import { localReplayState, restoreLocalReplay } from '../rl/ops/replay.js';
+import type { ReplayBuffersState } from '../rl/replay/replay-buffers.js';
 import type { ActorBackend } from '../runtime/backend.js';
 import { run, type Runtime } from '../runtime/runtime.js';
 import type { TraceRecorder } from '../runtime/trace.js';
@@ -41,7 +45,7 @@ export interface TrainerOptions extends TrainConfigInput {
    * (default true): an unknown id or a broken env fails here, not in a worker.
    */
   readonly checkEnv?: boolean;
-  /** Include replay buffer contents in checkpoints (algorithms with replay; default false). */
+  /** Include replay buffer contents in checkpoints (algorithms with replay; default: the config's `storeBufferInCheckpoints`, else false). */
   readonly checkpointReplay?: boolean;
 }
 
@@ -51,20 +55,25 @@ export function defaultOptimizeOptions(backend: 'local' | 'farm'): OptimizeOptio
 }
 
 /**
- * Checks the run's env on the driver (`checkEnv`): imports its `envModule` first, so a user's env
+ * Checks the run's env on the driver (`checkEnv`, or `checkMultiAgentEnv` for a multi-agent
+ * algorithm's config, the one with a policy map): imports its `envModule` first, so a user's env
  * registers here as it will in the workers. An unknown id is a `PlanError` with a "did you mean".
  */
 export async function checkRunEnv(config: Readonly<Record<string, unknown>>): Promise<void> {
   const env = config['env'] as string;
   const envConfig = (config['envConfig'] as Record<string, unknown> | undefined) ?? {};
   const module = config['envModule'] as string | undefined;
+  const ref = module !== undefined ? { id: env, module } : env;
+  // Multi-agent algorithms (multiAgentConfig) always carry a policy map; single-agent ones never do.
+  const multiAgent = 'policies' in config && 'policyMapping' in config;
   try {
-    await loadEnv(module !== undefined ? { id: env, module } : env, envConfig);
+    if (multiAgent) checkMultiAgentEnv(await loadMultiAgentEnv(ref, envConfig));
+    else await loadEnv(ref, envConfig);
   } catch (e) {
-    if (e instanceof UnknownEnvError) throw new PlanError(e.message, { hint: "set envModule to the module that registers it (its import.meta.url) for your own envs", cause: e });
+    if (e instanceof UnknownEnvError) throw new PlanError(e.message, { hint: `set envModule to the module that registers it (its import.meta.url) for your own ${multiAgent ? 'multi-agent ' : ''}envs`, cause: e });
     throw e;
   }
-  checkEnv(() => makeEnv(env, envConfig));
+  if (!multiAgent) checkEnv(() => makeEnv(env, envConfig));
 }
 
 /**
@@ -123,7 +132,9 @@ export class Trainer {
     }
     // Deadlines, heartbeats and restarts come from the config's fault keys (docs/faults.md).
     const runtime = await run<ResultDict>(graph, { backend: runOn, seed, faults: faultOptions(resolved.config as Parameters<typeof faultOptions>[0]), ...(options.trace ? { trace: options.trace } : {}) });
-    return new Trainer(resolved, backend, seed, compiled, report, runtime, options.checkpointReplay === true);
+    // Replay contents: asked for by the caller, or by the config (RLlib's store_buffer_in_checkpoints).
+    const replayInCheckpoints = options.checkpointReplay ?? (resolved.config as { storeBufferInCheckpoints?: boolean }).storeBufferInCheckpoints === true;
+    return new Trainer(resolved, backend, seed, compiled, report, runtime, replayInCheckpoints);
   }
 
   /** The algorithm's resolved config. */
@@ -179,6 +190,7 @@ export class Trainer {
       );
     }
     this.recordSnapshots(actors);
+    const localReplay = localReplayState(this.runtime, { contents: this.checkpointReplay });
     return {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
@@ -191,6 +203,7 @@ export class Trainer {
       driver: this.runtime.saveState(),
       actors,
       replay: this.checkpointReplay,
+      ...(Object.keys(localReplay).length > 0 ? { localReplay } : {}),
     };
   }
 
@@ -209,6 +222,7 @@ export class Trainer {
       await Promise.all(states.map((state, index) => this.runtime.backend.call({ group: g.name, index }, 'setState', [state])));
     }
     this.runtime.restoreState(checkpoint.driver);
+    if (checkpoint.localReplay) restoreLocalReplay(this.runtime, checkpoint.localReplay as Record<string, ReplayBuffersState>);
     this.recordSnapshots(checkpoint.actors);
   }
 

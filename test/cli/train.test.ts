@@ -177,6 +177,18 @@ describe('rlflow train', () => {
     assert.deepEqual(rows(part).map(strip), rows(full).map(strip));
   });
 
+  test('multi-agent algorithms train from the CLI: their env is checked as a multi-agent env (ma-ppo, two-trainer, local)', async () => {
+    for (const algorithm of ['ma-ppo', 'two-trainer']) {
+      const out = path.join(dir, `run-${algorithm}`);
+      const config = writeJson(`tiny-${algorithm}.json`, algorithm === 'ma-ppo' ? TINY : { numWorkers: 1, rolloutFragmentLength: 16, hidden: [8] });
+      const { code, lines } = await runTrain([algorithm, '--env', 'MultiAgentCartPole', '--backend', 'local', '--stop-iters', '1', '--config', config, '--out', out]);
+      assert.equal(code, 0, lines.join('\n'));
+      assert.equal(lines.filter((l) => l.startsWith('iter ')).length, 1, lines.join('\n'));
+    }
+    // An unknown id is looked up among the multi-agent envs, and the error lists them.
+    await assert.rejects(runTrain(['ma-ppo', '--env', 'MultiAgentCartPol', '--backend', 'local', '--out', path.join(dir, 'ma-bad')]), (e: unknown) => e instanceof PlanError && /MultiAgentCartPol.*MultiAgentCartPole/s.test(e.message));
+  });
+
   test('usage errors: unknown algorithm, missing algorithm, bad options', async () => {
     await assert.rejects(runTrain(['nope', '--out', dir]), (e: unknown) => e instanceof UsageError && /unknown algorithm 'nope'; available: pg, a2c, a3c, ppo, impala, appo, simpleq, dqn, apex, sac, ddpg, td3, ma-ppo, two-trainer/.test(e.message));
     await assert.rejects(runTrain(['--env', 'CartPole-v1']), (e: unknown) => e instanceof UsageError && /name an algorithm/.test(e.message));

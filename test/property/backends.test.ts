@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { compile, concurrently, fromItems } from '../../src/dsl/index.js';
 import type { ActorRef } from '../../src/ir/contract.js';
 import { FarmBackend, LocalBackend, run, type ActorBackend, type ActorSpec } from '../../src/runtime/index.js';
-import { actorCount, describe, expected, isOrdered, normalize, planArbitrary, type PlanDesc } from './plan-arbitrary.js';
+import { actorCount, describe, expected, isOrdered, normalize, planArbitrary, type CounterGroup, type PlanDesc } from './plan-arbitrary.js';
 import { checkModel, runToEnd, runtimeSpecs } from './runtime-specs.js';
 
 /**
@@ -116,6 +116,9 @@ suite('plan generator and model', () => {
         if (desc.split) seen.add(`split ${desc.split.mode}`);
         if (desc.split && desc.split.branches.length > 2) seen.add(`duplicate(n > 2) ${desc.split.mode}`);
         if (desc.split?.mode === 'roundRobin' && desc.split.weights.includes('*')) seen.add("roundRobin weight '*'");
+        // The two shapes that were once excluded for runtime bugs (fixed; see the regressions below).
+        if (desc.split?.mode === 'roundRobin' && desc.split.weights.includes('*') && desc.deadBranch?.kind === 'copy' && desc.deadBranch.record) seen.add("roundRobin '*' after a dead branch with side effects");
+        if (desc.split?.mode === 'roundRobin' && desc.deadBranch && desc.split.weights.some((w) => typeof w === 'number' && !Number.isInteger(w))) seen.add('fractional roundRobin after a dead branch');
         if (desc.finalBatch !== undefined) seen.add('final batch');
         seen.add(isOrdered(desc) ? 'ordered' : 'unordered');
         assert.ok(actorCount(desc) <= 6);
@@ -130,6 +133,7 @@ suite('plan generator and model', () => {
       'unpack flatten', 'unpack merge', 'driver map', 'driver filter', 'driver combine', 'driver batchFlatten', 'driver batchMerge', 'driver take',
       'queue', 'split roundRobin', 'split async', 'final batch', 'ordered', 'unordered',
       'fromIterable', 'driver callActor', 'driver callActors', 'dead branch with side effects', 'duplicate(n > 2) roundRobin', 'duplicate(n > 2) async', "roundRobin weight '*'",
+      "roundRobin '*' after a dead branch with side effects", 'fractional roundRobin after a dead branch',
       'callActor keepSource=false then none', 'callActor keepSource=true then none', 'callActor keepSource=false then zip', 'callActor keepSource=true then zip', 'callActor keepSource=false then replySource', 'callActor keepSource=true then replySource',
     ];
     assert.deepStrictEqual(want.filter((f) => !seen.has(f)), []);
@@ -214,5 +218,49 @@ suite('regressions found by the generated plans', () => {
       ),
       { numRuns: 100, seed: 9, includeErrorInReport: true },
     );
+  });
+
+  test("a '*' roundRobin weight after an async union with a waiting dead branch is not reported stuck", async () => {
+    // Found by the generated plans (seed 20240601): the '*' stream polls the async union (non-blocking)
+    // through duplicate(3); the union starts a blocking pull on each of its streams and answers NOT_READY.
+    // When the pull of `live` then settled with an item already buffered upstream (no actor call, so no
+    // progress bump), the roundRobin had finished an idle cycle and its stuck check saw no call in flight:
+    // PlanStuckError, though the next poll would have had the item. A settled item now counts as progress.
+    const group = (name: string, limit: number): CounterGroup => ({ name, count: 1, start: 0, ops: [], endBatch: undefined, actor: 'Counter', limit, delays: [0] });
+    for (const weights of [[1, 1, '*'], [1, '*', 1], ['*', 1, 1]] as const) {
+      const desc: PlanDesc = {
+        source: { kind: 'actors', groups: [group('A', 0), group('B', 3)], gather: { kind: 'gatherSync' }, unpack: [] },
+        driver: [],
+        queue: undefined,
+        split: { mode: 'roundRobin', maxSkew: 1, weights: [...weights], branches: [[], [], []] },
+        deadBranch: { kind: 'copy', mode: 'async', maxSkew: 2, batches: [], record: true },
+        finalBatch: undefined,
+      };
+      for (let seed = 0; seed < 4; seed++) checkModel(desc, await runToEnd(desc, 'local', seed));
+    }
+  });
+
+  test("a fractional roundRobin's turns do not depend on other nodes (removing a dead branch keeps the output)", async () => {
+    // Found by passSpec('cleanup') as `concurrently([fromItems(xs), fromItems([]).batch(1)], outputIndexes [0])
+    // .duplicate(2)` + roundRobin [1, 0.5]: the turns were rounded with the plan-wide driver stream, which
+    // the dead branch's union also drew from, so `cleanup` removing that union changed the order. Each
+    // roundRobin now rounds with a stream of its own, keyed by its node name and stream index.
+    const build = (dead: boolean) => {
+      const src = dead ? concurrently([fromItems([0, 1, 2, 3, 4, 5]), fromItems<number>([]).batch(1)], { mode: 'roundRobin', outputIndexes: [0] }) : fromItems([0, 1, 2, 3, 4, 5]);
+      const [a, b] = src.duplicate(2, { maxSkew: 2 });
+      return concurrently([a.forEach((x: number) => `a${x}`, { name: 'markA' }), b.forEach((x: number) => `b${x}`, { name: 'markB' })], { mode: 'roundRobin', weights: [1, 0.5], name: 'merge' });
+    };
+    for (let seed = 0; seed < 8; seed++) {
+      const outputs: string[][] = [];
+      for (const dead of [true, false]) {
+        const rt = await run(await compile(build(dead)), { backend: 'local', seed });
+        try {
+          outputs.push([...(await rt.take(13))] as string[]);
+        } finally {
+          await rt.close();
+        }
+      }
+      assert.deepStrictEqual(outputs[0], outputs[1], `seed ${seed}`);
+    }
   });
 });

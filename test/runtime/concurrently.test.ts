@@ -67,8 +67,9 @@ describe('concurrently roundRobin', () => {
   test('a fractional weight above 1 (2.5) averages to 2.5 items per turn, 2 or 3 each', async (t) => {
     const plan = concurrently([fromItems(['a'], { repeat: true }), fromItems(['b'], { repeat: true })], { mode: 'roundRobin', weights: [2.5, 1] });
     const out = await (await runPlan(plan, { t, seed: 3 })).take(3500);
-    const runs = out.join('').split('b').filter((r) => r.length > 0).map((r) => r.length);
-    assert.ok(runs.every((n) => n === 2 || n === 3), 'each turn pulls 2 or 3 items');
+    // The last run is left out: take(3500) may cut the last turn short.
+    const runs = out.join('').split('b').slice(0, -1).filter((r) => r.length > 0).map((r) => r.length);
+    assert.ok(runs.every((n) => n === 2 || n === 3), `each turn pulls 2 or 3 items (got ${[...new Set(runs)].join(', ')})`);
     const ratio = countOf(out, 'a') / countOf(out, 'b');
     assert.ok(ratio > 2.4 && ratio < 2.6, `ratio ${ratio}`);
   });

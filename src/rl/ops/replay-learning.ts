@@ -65,6 +65,8 @@ export const NUM_STALE_PRIORITY_ROWS = 'num_stale_priority_rows';
 export const updateShardPrioritiesStage = actorStageFactory(
   import.meta.url,
   () => {
+    // The one closure variable is a promise in flight, not state a checkpoint could keep (the node store
+    // holds plain data): losing it on a restart loses at most one step's priority update.
     let pending: Promise<unknown> = Promise.resolve();
     // NOTE: the update of step k is awaited when step k+1 arrives, not before step k goes on: the update
     // branch would otherwise wait a round trip to the shard per learner step. A failed update still
@@ -85,23 +87,23 @@ export const updateShardPrioritiesStage = actorStageFactory(
 
 export const workerWeightSync = actorStageFactory(
   import.meta.url,
-  (options: { readonly learner: string; readonly maxWeightSyncDelay: number }) => {
-    const since = new Map<number, number>();
-    return async function updateWorkerWeights(batch: SampleBatch, ctx: StageContext): Promise<SampleBatch> {
+  (options: { readonly learner: string; readonly maxWeightSyncDelay: number }) =>
+    // Steps per worker since its last sync live in the node store (plain data), so checkpoints keep them.
+    async function updateWorkerWeights(batch: SampleBatch, ctx: StageContext): Promise<SampleBatch> {
       const worker = ctx.sourceActor;
       if (!worker) throw new PlanError('syncWorkerWeights: a batch without its rollout worker (use async rollouts)');
-      const steps = (since.get(worker.index) ?? 0) + batch.count;
+      const key = `stepsSinceSync.${worker.index}`;
+      const steps = (ctx.state.get<number>(key) ?? 0) + batch.count;
       if (steps < options.maxWeightSyncDelay) {
-        since.set(worker.index, steps);
+        ctx.state.set(key, steps);
         return batch;
       }
-      since.set(worker.index, 0);
+      ctx.state.set(key, 0);
       const weights = await ctx.call(ctx.actors(options.learner)[0]!, 'getWeights');
       await ctx.call(worker, 'setWeights', weights, globalVars(ctx.metrics));
       ctx.metrics.inc(NUM_WEIGHT_SYNCS);
       return batch;
-    };
-  },
+    },
   { in: 'SampleBatch', out: 'SampleBatch' },
 );
 

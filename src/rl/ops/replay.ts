@@ -25,7 +25,7 @@ import { NOT_READY, type MetricsView, type NotReady, type StageContext } from '.
 import { PlanError } from '../../ir/errors.js';
 import { DEFAULT_POLICY_ID } from '../data/multi-agent.js';
 import type { AnyBatch } from '../data/sample-batch.js';
-import { ReplayBuffers, type ReplayBuffersConfig } from '../replay/replay-buffers.js';
+import { ReplayBuffers, type ReplayBuffersConfig, type ReplayBuffersState } from '../replay/replay-buffers.js';
 import type { ReplayActorImpl } from '../replay/replay-actor.js';
 import type { LearnResult, SgdOptions, WorkerGroup } from '../worker-api.js';
 import { STEPS_SAMPLED, STEPS_TRAINED } from './internal.js';
@@ -48,6 +48,33 @@ export const NUM_TARGET_UPDATES = 'num_target_updates';
 export const LAST_TARGET_UPDATE_TS = 'last_target_update_ts';
 
 const localBuffers = new WeakMap<MetricsView, Map<string, ReplayBuffers>>();
+/** States restored into a run before its buffers exist (a resumed run restores before its first pull). */
+const pendingStates = new WeakMap<MetricsView, Map<string, ReplayBuffersState>>();
+
+/**
+ * The state of every local buffer of a run, by name (counters; rows too with `contents`): what a
+ * trainer checkpoint stores for DQN-style plans, whose buffers live on the driver.
+ */
+export function localReplayState(ctx: { readonly metrics: MetricsView }, options: { readonly contents?: boolean } = {}): Record<string, ReplayBuffersState> {
+  const byName = localBuffers.get(ctx.metrics);
+  const out: Record<string, ReplayBuffersState> = Object.fromEntries(pendingStates.get(ctx.metrics) ?? []);
+  for (const [name, buffers] of byName ?? []) out[name] = buffers.getState(options);
+  return out;
+}
+
+/** Restores `localReplayState`'s result into a run: at once into existing buffers, else when each is first used. */
+export function restoreLocalReplay(ctx: { readonly metrics: MetricsView }, states: Readonly<Record<string, ReplayBuffersState>>): void {
+  const byName = localBuffers.get(ctx.metrics);
+  for (const [name, state] of Object.entries(states)) {
+    const buffers = byName?.get(name);
+    if (buffers) buffers.setState(state);
+    else {
+      let pending = pendingStates.get(ctx.metrics);
+      if (!pending) pendingStates.set(ctx.metrics, (pending = new Map()));
+      pending.set(name, state);
+    }
+  }
+}
 
 /**
  * The run's local buffer `spec.name` (made from `spec.config` at first use). NOTE: keyed by the run's
@@ -57,7 +84,14 @@ export function localReplayBuffers(ctx: { readonly metrics: MetricsView }, spec:
   let byName = localBuffers.get(ctx.metrics);
   if (!byName) localBuffers.set(ctx.metrics, (byName = new Map()));
   let buffers = byName.get(spec.name);
-  if (!buffers) byName.set(spec.name, (buffers = new ReplayBuffers(spec.config)));
+  if (!buffers) {
+    byName.set(spec.name, (buffers = new ReplayBuffers(spec.config)));
+    const restored = pendingStates.get(ctx.metrics)?.get(spec.name);
+    if (restored) {
+      buffers.setState(restored);
+      pendingStates.get(ctx.metrics)!.delete(spec.name);
+    }
+  }
   return buffers;
 }
 
@@ -104,6 +138,23 @@ export const isReplayed = actorStage(import.meta.url, function isReplayed(batch:
 });
 
 /**
+ * A shard's `null` (fewer than its `learningStarts` steps stored) first answers NOT_READY, then, when
+ * the same item is retried, passes on to be dropped by `isReplayed`. NOTE: a filter alone keeps pulling
+ * its gather until a batch arrives, so before learning starts a blocking pull of the replay branch never
+ * returned and a round-robin `concurrently` (Ape-X with a training intensity) never got back to its
+ * store branch, which is what would end the wait: RLlib's gather_async yields NotReady here instead.
+ */
+export const notReadyBeforeLearning = actorStage(
+  import.meta.url,
+  function notReadyBeforeLearning(batch: AnyBatch | null, ctx: StageContext): AnyBatch | null | NotReady {
+    if (batch !== null) return batch;
+    const refused = ctx.state.get<boolean>('refused') ?? false;
+    ctx.state.set('refused', !refused);
+    return refused ? null : NOT_READY;
+  },
+);
+
+/**
  * Replayed batches: not ready while fewer than `learningStarts` steps are stored. From replay actors,
  * `numAsync` requests stay in flight per actor and each item's source is the actor that replayed it.
  */
@@ -111,7 +162,7 @@ export function replay(source: ReplayTarget, options: { readonly numAsync?: numb
   if ('local' in source) return fromIterable(replayLocal.with(source.local), { type: 'SampleBatch', name: `replay-${source.local.name}` });
   // NOTE: batchMs 0 (one batch per reply) keeps the `batch` pass from batching replies: a reply window
   // would make a shard sample hundreds of batches ahead, with stale priorities, and starve the other shards.
-  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4, batchMs: 0 }) as Stream<AnyBatch | null>).filter(isReplayed) as Stream<AnyBatch>;
+  return (fromActors(source.actors).gatherAsync({ inFlight: options.numAsync ?? 4, batchMs: 0 }) as Stream<AnyBatch | null>).forEach(notReadyBeforeLearning).filter(isReplayed) as Stream<AnyBatch>;
 }
 
 const ONE_STEP: SgdOptions = { numSgdIter: 1, sgdMinibatchSize: 0 };
@@ -173,12 +224,12 @@ export function updatePriorities(learned: Stream<LearnResult>, target: ReplayTar
 
 export const targetUpdater = actorStageFactory(
   import.meta.url,
-  (options: { readonly learner: string; readonly freq: number; readonly by: 'sampled' | 'trained' }) => {
-    let last = 0;
-    return async function updateTargetNetwork<T>(item: T, ctx: StageContext): Promise<T> {
+  (options: { readonly learner: string; readonly freq: number; readonly by: 'sampled' | 'trained' }) =>
+    // The step count at the last update lives in the node store, so a checkpoint keeps the schedule.
+    async function updateTargetNetwork<T>(item: T, ctx: StageContext): Promise<T> {
       const steps = ctx.metrics.get(options.by === 'trained' ? STEPS_TRAINED : STEPS_SAMPLED);
-      if (steps - last >= options.freq) {
-        last = steps;
+      if (steps - (ctx.state.get<number>('lastUpdateSteps') ?? 0) >= options.freq) {
+        ctx.state.set('lastUpdateSteps', steps);
         // Not awaited: the learner runs it before its next learn call either way, and the driver goes on
         // meanwhile (one round trip less per step for SAC/DDPG/TD3, which update targets every step).
         ctx.tellAll(options.learner, 'updateTargetNetwork');
@@ -186,8 +237,7 @@ export const targetUpdater = actorStageFactory(
         ctx.metrics.info[LAST_TARGET_UPDATE_TS] = steps;
       }
       return item;
-    };
-  },
+    },
 );
 
 /**

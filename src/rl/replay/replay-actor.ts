@@ -69,8 +69,12 @@ class ReplayActorImpl {
     return this.buffers.stats();
   }
 
-  getState(options: { readonly contents?: boolean } = {}): ReplayBuffersState {
-    return this.buffers.getState(options);
+  /**
+   * Counters always; the stored rows too with `contents` (or `replay`, as a trainer checkpoint asks
+   * every actor, when the run's `storeBufferInCheckpoints` is on).
+   */
+  getState(options: { readonly contents?: boolean; readonly replay?: boolean } = {}): ReplayBuffersState {
+    return this.buffers.getState({ contents: options.contents ?? options.replay ?? false });
   }
 
   setState(state: ReplayBuffersState): void {

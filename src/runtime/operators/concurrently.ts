@@ -1,13 +1,18 @@
 /**
  * `concurrently`, both modes (see the DSL's concurrently.ts for the user-facing semantics).
  *
- * Round-robin: turns in stream order; a turn pulls up to the stream's weight (fractions rounded at
- * random with the plan's seeded RNG; `'*'` pulls what is ready, at most 100, without waiting). A
- * NOT_READY ends the turn. A full cycle with nothing produced sleeps until progress.
+ * Round-robin: turns in stream order; a turn pulls up to the stream's weight (`'*'` pulls what is
+ * ready, at most 100, without waiting). A NOT_READY ends the turn. A full cycle with nothing produced
+ * sleeps until progress. A fractional weight is rounded at random once per turn (RLlib's randomized
+ * rounding), with a stream of its own per (node name, stream index), derived from the plan's seed and
+ * kept in the node store (so checkpoints continue it). NOTE: not the plan-wide driver stream: other nodes
+ * draw from that one, so an optimizer pass that removes or adds such a node (`cleanup` removing a dead
+ * union) would shift the draws and change the output order. Node names survive optimization.
  *
  * Async: one pull is outstanding on every stream at once and outputs are taken in completion order.
  * A stream that answered NOT_READY is parked until the plan makes progress, so an idle union sleeps
- * instead of spinning (RLlib's async union busy-waits; this one does not).
+ * instead of spinning (RLlib's async union busy-waits; this one does not). An output that arrives while
+ * nobody waits inside the union (it was polled and answered NOT_READY) counts as plan progress.
  *
  * Outputs of streams not in `outputIndexes` are dropped; those streams run for their side effects.
  */
@@ -17,6 +22,7 @@ import type { RuntimeContext } from '../context.js';
 import { DONE, type Operator, type PullResult } from '../protocol.js';
 import { registerOperator } from '../registry.js';
 import type { NodeAttributes } from '../../ir/types.js';
+import { createRng, deriveSeed } from '../../rng/index.js';
 
 type Weight = number | '*';
 const STAR_LIMIT = 100;
@@ -39,10 +45,19 @@ class RoundRobin implements Operator {
     this.since = rt.progress.version;
   }
 
-  private turnSize(w: Weight): number {
+  /** The size of stream `i`'s next turn; only a fractional weight draws (from stream `i`'s own RNG). */
+  private turnSize(i: number, w: Weight): number {
     if (w === '*') return STAR_LIMIT;
     const whole = Math.floor(w);
-    return whole + (this.rt.random() < w - whole ? 1 : 0);
+    if (whole === w) return whole;
+    const state = this.rt.nodeState(this.node);
+    const key = `rounding/${i}`;
+    const rng = createRng(deriveSeed(this.rt.seed, 'roundRobin', this.node.name, i));
+    const saved = state.get<number>(key);
+    if (saved !== undefined) rng.state = saved;
+    const up = rng() < w - whole;
+    state.set(key, rng.state);
+    return whole + (up ? 1 : 0);
   }
 
   /** Ends the current turn; `idle` turns (NOT_READY) count towards sleeping, finished streams do not. */
@@ -70,7 +85,7 @@ class RoundRobin implements Operator {
       }
       const w = this.weights[i]!;
       if (this.remaining === undefined) {
-        this.remaining = this.turnSize(w);
+        this.remaining = this.turnSize(i, w);
         // NOTE: measured from the first turn of an idle streak, not from this turn: progress made while
         // an earlier stream of the streak was answering NOT_READY must wake the cycle, not be missed.
         if (this.idleTurns === 0) this.since = this.rt.progress.version;
@@ -132,6 +147,13 @@ class AsyncUnion implements Operator {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+    // NOTE: an item (or an end, or an error) that settles while nobody waits inside this union — it was
+    // polled with block = false, e.g. by a '*' round-robin stream, and answered NOT_READY — is data the
+    // next pull will get: that is progress. Without the bump a consumer that finished an idle cycle (and
+    // the stuck check) would not know, and an item taken from an upstream buffer involves no actor call,
+    // so nothing else would bump: the plan was reported stuck while it could go on. A settled NOT_READY
+    // is not progress (bumping on it would make parked streams spin).
+    if (!wake && !('r' in s && s.r === NOT_READY)) this.rt.progress.bump();
   }
 
   async pull(block: boolean): Promise<PullResult> {
