@@ -320,6 +320,9 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   // whether an idle process burns CPU the learner needs (2 cores).
   const farmBackend = new FarmBackend();
   const farmCpu: Record<string, number[]> = {};
+  // …and the hand-written iteration's (this process): CPU time is what contention from other users of
+  // the machine skews least, so farm CPU (all its processes) / hand-written CPU isolates the farm's own cost.
+  const handCpu: number[] = [];
   const handParts: HandWrittenTimes[] = [];
   try {
     runtimes.push(await run<ResultDict>(plan, { backend: 'local', seed: SEED }));
@@ -351,10 +354,15 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
       h.iteration();
     }
     for (const t of [...planTimers, farmCpu]) for (const key of Object.keys(t)) delete t[key];
+    handCpu.length = 0;
     const handIteration = (): number => {
+      const cpu0 = cpuMsOf(process.pid);
       const t0 = performance.now();
       handParts.push(h.iteration());
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      const cpu1 = cpuMsOf(process.pid);
+      if (cpu0 !== undefined && cpu1 !== undefined) handCpu.push(cpu1 - cpu0);
+      return ms;
     };
     // NOTE: the machine's speed drifts over seconds (the same iteration's CPU time varies up to 2× on
     // this VM), so the order alternates, local-farm-hand then hand-farm-local: a drift within a
@@ -395,7 +403,11 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log(table);
   log('');
   const cpuLine = Object.entries(farmCpu).map(([name, v]) => `${name} ${median(v).toFixed(0)}`).join(', ');
-  if (cpuLine) log(`CPU ms per farm iteration (median, from /proc): ${cpuLine}`);
+  if (cpuLine) {
+    log(`CPU ms per farm iteration (median, from /proc): ${cpuLine}`);
+    const farmTotal = Object.values(farmCpu).reduce((acc, v) => acc.map((x, i) => x + v[i]!), new Array<number>(handCpu.length).fill(0));
+    log(`CPU ms per iteration, farm (all processes) / hand-written: ${median(farmTotal).toFixed(0)} / ${median(handCpu).toFixed(0)} = ${(median(farmTotal) / median(handCpu)).toFixed(3)} (wall-clock ratios also carry other processes' load)`);
+  }
   log('');
   const missed: string[] = [];
   for (const [name, r] of [
