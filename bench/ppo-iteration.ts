@@ -5,7 +5,7 @@
  * plan, runtime or actors. Fixed config (PPO on CartPole-v1, 1 rollout worker with 8 env copies ×
  * 500 steps = 4000 steps per iteration, 4-64-64-2 / 4-64-64-1 tanh nets, 10 SGD epochs in minibatches
  * of 128, no observation filter). Measured interleaved, one iteration per rep (15 by default, the order
- * alternating every round), after 3 warm-up iterations each:
+ * alternating every round), after 10 warm-up iterations each:
  *
  *   plan, local   `rt.next()` of `ppoPlan(config)` on the local backend (worker and learner actors in
  *                 this process): one result dict = sample → concat → standardize advantages → SGD on
@@ -19,11 +19,14 @@
  *
  * Goal: plan time ≤ 1.05× the hand-written loop's (median per-iteration wall time). The table also
  * shows the plan's learner round trip (`learn_time_ms`, mean of the last 10 iterations) and the loop's
- * parts.
+ * parts, and the CPU time each process of the farm run used per iteration (from /proc: whether idle
+ * processes take CPU from the learner).
  */
 import { buildAlgorithmPlan } from '../src/algorithms/build.js';
 import { ppo, type PpoConfig } from '../src/algorithms/ppo.js';
+import { readFileSync } from 'node:fs';
 import { run, type Runtime } from '../src/index.js';
+import { FarmBackend } from '../src/runtime/farm-backend.js';
 import type { ResultDict } from '../src/rl/ops/metrics.js';
 import type { SampleBatch } from '../src/rl/data/sample-batch.js';
 import { createVectorEnv } from '../src/rl/envs/index.js';
@@ -254,10 +257,24 @@ export interface PpoIterationResult {
   /** plan / hand-written time (goal ≤ 1.05). */
   readonly localRatio: Summary;
   readonly farmRatio: Summary;
+  /** CPU ms per farm iteration, by process (`driver`, then each actor's worker process); empty off Linux. */
+  readonly farmCpuMs: Readonly<Record<string, Summary>>;
   readonly table: string;
   readonly missed: readonly string[];
 }
 
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (undefined off Linux). */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3; utime, stime are 14, 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ 100) → ms
+  } catch {
+    return undefined;
+  }
+}
 
 function median(xs: readonly number[]): number {
   return summarize(xs).median;
@@ -271,7 +288,10 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
     reps = Number(opts.values.get('reps'));
     if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got '${opts.values.get('reps')}'`);
   }
-  const warmup = quick ? 1 : 3;
+  // NOTE: the result-dict timers (learn_time_ms) are means over the last 10 iterations (metrics.ts's
+  // window): 10 warm-up iterations keep a child's cold first call (≈ 5× a warm one: module loading and
+  // JIT in a fresh process) out of every timed iteration's window.
+  const warmup = quick ? 1 : 10;
   // --quick: a smoke run of a tiny iteration (numbers are not meaningful).
   const config = ppo.config(
     quick ? { ...PPO_ITERATION_CONFIG, numEnvsPerWorker: 2, rolloutFragmentLength: 50, trainBatchSize: 100, sgdMinibatchSize: 32, numSgdIter: 1 } : PPO_ITERATION_CONFIG,
@@ -296,17 +316,31 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   let hand: Awaited<ReturnType<typeof handWrittenPpo>> | undefined;
   const times: number[][] = [[], [], []];
   const planTimers: Array<Record<string, number[]>> = [{}, {}];
+  // CPU ms each process used during a farm iteration (driver, and each actor's worker process): shows
+  // whether an idle process burns CPU the learner needs (2 cores).
+  const farmBackend = new FarmBackend();
+  const farmCpu: Record<string, number[]> = {};
+  // …and the hand-written iteration's (this process): CPU time is what contention from other users of
+  // the machine skews least, so farm CPU (all its processes) / hand-written CPU isolates the farm's own cost.
+  const handCpu: number[] = [];
   const handParts: HandWrittenTimes[] = [];
   try {
     runtimes.push(await run<ResultDict>(plan, { backend: 'local', seed: SEED }));
-    runtimes.push(await run<ResultDict>(plan, { backend: 'farm', seed: SEED }));
+    runtimes.push(await run<ResultDict>(plan, { backend: farmBackend, seed: SEED }));
     hand = await handWrittenPpo(config);
     const h = hand;
     const sampled = [0, 0];
+    const processes = (): Array<[string, number]> => [['driver', process.pid], ...Object.entries(farmBackend.pids()).filter((e): e is [string, number] => e[1] !== undefined)];
     const planIteration = async (k: number): Promise<number> => {
+      const cpu0 = k === 1 ? processes().map(([, pid]) => cpuMsOf(pid)) : [];
       const t0 = performance.now();
       const r = await runtimes[k]!.next();
       const ms = performance.now() - t0;
+      if (k === 1) processes().forEach(([name, pid], i) => {
+        const before = cpu0[i];
+        const after = cpuMsOf(pid);
+        if (before !== undefined && after !== undefined) (farmCpu[name] ??= []).push(after - before);
+      });
       if (r.done) throw new Error('bench ppo-iteration: the plan ended');
       const steps = r.value.timesteps_total - sampled[k]!;
       sampled[k] = r.value.timesteps_total;
@@ -319,11 +353,16 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
       await planIteration(1);
       h.iteration();
     }
-    for (const t of planTimers) for (const key of Object.keys(t)) delete t[key];
+    for (const t of [...planTimers, farmCpu]) for (const key of Object.keys(t)) delete t[key];
+    handCpu.length = 0;
     const handIteration = (): number => {
+      const cpu0 = cpuMsOf(process.pid);
       const t0 = performance.now();
       handParts.push(h.iteration());
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      const cpu1 = cpuMsOf(process.pid);
+      if (cpu0 !== undefined && cpu1 !== undefined) handCpu.push(cpu1 - cpu0);
+      return ms;
     };
     // NOTE: the machine's speed drifts over seconds (the same iteration's CPU time varies up to 2× on
     // this VM), so the order alternates, local-farm-hand then hand-farm-local: a drift within a
@@ -363,6 +402,13 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log('');
   log(table);
   log('');
+  const cpuLine = Object.entries(farmCpu).map(([name, v]) => `${name} ${median(v).toFixed(0)}`).join(', ');
+  if (cpuLine) {
+    log(`CPU ms per farm iteration (median, from /proc): ${cpuLine}`);
+    const farmTotal = Object.values(farmCpu).reduce((acc, v) => acc.map((x, i) => x + v[i]!), new Array<number>(handCpu.length).fill(0));
+    log(`CPU ms per iteration, farm (all processes) / hand-written: ${median(farmTotal).toFixed(0)} / ${median(handCpu).toFixed(0)} = ${(median(farmTotal) / median(handCpu)).toFixed(3)} (wall-clock ratios also carry other processes' load)`);
+  }
+  log('');
   const missed: string[] = [];
   for (const [name, r] of [
     ['local', localRatio],
@@ -375,5 +421,6 @@ export async function main(args: readonly string[] = [], log: (line: string) => 
   log('Ratios: median = ratio of the medians; [min–max] of the per-round ratios (iteration i of the plan over iteration i of the loop).');
   log(`load average at end: ${loadAvg()}`);
   if (missed.length > 0 && !quick) process.exitCode = 1;
-  return { machine, backend, local, farm, handWritten, localRatio, farmRatio, table, missed };
+  const farmCpuMs = Object.fromEntries(Object.entries(farmCpu).map(([name, v]) => [name, summarize(v)]));
+  return { machine, backend, local, farm, handWritten, localRatio, farmRatio, farmCpuMs, table, missed };
 }

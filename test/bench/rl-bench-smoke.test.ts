@@ -26,8 +26,8 @@ describe('bench sampling', () => {
       r.worker.rows.map((row) => row.name),
       [
         'rlflow RolloutWorker.sample()',
-        'hand-written ceiling: policy forward, tanh folded into fused sigmoid',
-        'hand-written: policy + value forward, tanh folded into fused sigmoid',
+        'hand-written, policy only (informational): policy forward, tanh folded into fused sigmoid',
+        'hand-written same-work ceiling: policy + value forward, tanh folded into fused sigmoid',
         'rlflow computeActions + env.step only',
       ],
     );
@@ -42,7 +42,10 @@ describe('bench sampling', () => {
     assert.equal(r.tables.length, 2);
     const rows = tableRows(out);
     assert.equal(rows.length, 2 + 4 + 2, `two headers, 4 worker rows, 2 scaling rows:\n${out}`);
-    assert.match(out, /ratio worker \/ ceiling: .* \(goal ≥ 0\.7: (met|NOT met)\)/);
+    // The goal applies to the same-work row (policy + value forward, the worker's inference work).
+    assert.match(out, /ratio worker \/ same-work ceiling \(.*\): .* \(goal ≥ 0\.7: (met|NOT met)\)/);
+    assert.match(out, /ratio worker \/ policy-only ceiling \(informational.*\): /);
+    assert.doesNotMatch(out, /policy-only ceiling.*goal/);
     assert.match(out, /ratio 2 workers \/ 1 worker: .* \(goal ≥ 1\.8: (met|NOT met)/);
     assert.equal(process.exitCode, exitCode, '--quick never fails the command');
   });
@@ -75,6 +78,15 @@ describe('bench ppo-iteration', () => {
       rows.slice(1).map((row) => row[0]),
       ['plan, local backend', 'plan, farm backend (worker and learner processes)', 'hand-written loop, same env and policy classes'],
     );
+    if (process.platform === 'linux') {
+      // Per-process CPU of the farm run (/proc): the driver and both actors' processes, every iteration.
+      assert.deepEqual(Object.keys(r.farmCpuMs).sort(), ['driver', 'learner[0]', 'workers[0]']);
+      for (const [name, s] of Object.entries(r.farmCpuMs)) {
+        assert.equal(s.values.length, 2, name);
+        assert.ok(s.values.every((v) => Number.isFinite(v) && v >= 0), `${name}: ${s.values}`);
+      }
+      assert.match(out, /CPU ms per farm iteration \(median, from \/proc\): driver \d+, /);
+    }
     assert.equal(process.exitCode, exitCode, '--quick never fails the command');
   });
 });

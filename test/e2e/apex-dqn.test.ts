@@ -11,22 +11,10 @@ import { apex, buildAlgorithmPlan } from '../../src/algorithms/index.js';
 import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import type { ReplayBuffersState, ReplayStats } from '../../src/rl/replay/index.js';
 import { run } from '../../src/runtime/runtime.js';
+import { SMALL_APEX } from '../fixtures/small-configs.js';
 
 test('Ape-X on the farm: sharded replay, learner loop, priorities back to each shard, weight syncs, target updates', async () => {
-  const config = apex.config({
-    numWorkers: 2,
-    numReplayBufferShards: 2,
-    hidden: [16],
-    rolloutFragmentLength: 20,
-    learningStarts: 200,
-    bufferSize: 4000,
-    trainBatchSize: 64,
-    learnerMinibatchSize: 32,
-    targetNetworkUpdateFreq: 256,
-    maxWeightSyncDelay: 40,
-    timestepsPerIteration: 400,
-    minIterTimeS: 0,
-  });
+  const config = apex.config(SMALL_APEX);
   const rt = await run<ResultDict>((await buildAlgorithmPlan(apex, config, { name: 'apex-e2e' })).graph, { backend: 'farm', seed: 2 });
   try {
     const results = await rt.take(3);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ActorCrashedError, ActorStuckError, FAULT_COUNTERS, actors, compile, fromActors, fromItems, run, type Runtime } from '../../src/index.js';
 import type { FaultOptions } from '../../src/runtime/faults.js';
 import { Spinner, Ticker } from '../fixtures/faulty-actors.js';
-import { assertProcessesGone, farmPids } from './helpers.js';
+import { assertProcessesGone, farmPids, pullUntil } from './helpers.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
@@ -33,18 +33,6 @@ async function tickers(faults: FaultOptions, options: { resync?: boolean; count?
   const group = actors(Ticker, { count: options.count ?? 2, name: 'tickers', ...(options.resync === false ? {} : { resync: { get: 'getState', set: 'setState' } }) });
   const plan = await compile(fromActors(group).gatherAsync({ inFlight: 2 })); // MARK:tickers
   return run<Tick>(plan, { backend: 'farm', faults });
-}
-
-/** Pulls until `until` holds for an output (at most `max` outputs). */
-async function pullUntil(rt: Runtime<Tick>, until: (t: Tick) => boolean, max = 5000): Promise<Tick[]> {
-  const seen: Tick[] = [];
-  for (let n = 0; n < max; n++) {
-    const r = await rt.next();
-    assert.equal(r.done, false);
-    seen.push(r.value!);
-    if (until(r.value!)) return seen;
-  }
-  assert.fail(`condition not met in ${max} outputs`);
 }
 
 describe('farm: stuck actors', () => {

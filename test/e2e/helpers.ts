@@ -61,7 +61,8 @@ export function farmPids(rt: Runtime<unknown>): number[] {
   return pids as number[];
 }
 
-function alive(pid: number): boolean {
+/** Whether a process is running. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -69,6 +70,27 @@ function alive(pid: number): boolean {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw e;
   }
+}
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Pulls outputs until `until` holds for one (at most `max` outputs); returns every output pulled. */
+export async function pullUntil<T>(rt: Runtime<T>, until: (t: T) => boolean, max = 5000): Promise<T[]> {
+  const seen: T[] = [];
+  for (let n = 0; n < max; n++) {
+    const r = await rt.next();
+    assert.equal(r.done, false);
+    seen.push(r.value!);
+    if (until(r.value!)) return seen;
+  }
+  assert.fail(`condition not met in ${max} outputs`);
 }
 
 /**

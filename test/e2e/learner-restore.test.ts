@@ -15,24 +15,12 @@ import type { WorkerState } from '../../src/rl/worker-api.js';
 import type { FarmBackend } from '../../src/runtime/farm-backend.js';
 import { Trainer } from '../../src/trainer/trainer.js';
 import { assertProcessesGone } from './helpers.js';
+import { SMALL_APEX } from '../fixtures/small-configs.js';
 
 const SMALL: Record<string, Readonly<Record<string, unknown>>> = {
   appo: { numWorkers: 2, numEnvsPerWorker: 2, rolloutFragmentLength: 25, trainBatchSize: 100, learnerQueueSize: 2, hidden: [16], minIterTimeS: 0, timestepsPerIteration: 400 },
   ppo: { numWorkers: 2, numEnvsPerWorker: 4, rolloutFragmentLength: 32, trainBatchSize: 256, sgdMinibatchSize: 64, numSgdIter: 2, hidden: [32] },
-  apex: {
-    numWorkers: 2,
-    numReplayBufferShards: 2,
-    hidden: [16],
-    rolloutFragmentLength: 20,
-    learningStarts: 200,
-    bufferSize: 4000,
-    trainBatchSize: 64,
-    learnerMinibatchSize: 32,
-    targetNetworkUpdateFreq: 256,
-    maxWeightSyncDelay: 40,
-    timestepsPerIteration: 400,
-    minIterTimeS: 0,
-  },
+  apex: SMALL_APEX,
 };
 
 function trainer(algorithm: string, maxActorRestarts: number): Promise<Trainer> {

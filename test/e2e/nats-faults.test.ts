@@ -12,6 +12,7 @@ import type { FaultOptions } from '../../src/runtime/faults.js';
 import { NatsBackend } from '../../src/runtime/nats/nats-backend.js';
 import { Ticker } from '../fixtures/faulty-actors.js';
 import { natsUnavailable, startLocalCluster, type LocalCluster, type NodeProcess } from '../fixtures/nats-cluster.js';
+import { alive, eventually, pullUntil } from './helpers.js';
 
 const skip = natsUnavailable();
 
@@ -20,36 +21,6 @@ interface Tick {
   readonly pid: number;
   readonly offset: number;
   readonly k: number;
-}
-
-/** Pulls until `until` holds for an output (at most `max` outputs). */
-async function pullUntil(rt: Runtime<Tick>, until: (t: Tick) => boolean, max = 20_000): Promise<Tick[]> {
-  const seen: Tick[] = [];
-  for (let n = 0; n < max; n++) {
-    const r = await rt.next();
-    assert.equal(r.done, false);
-    seen.push(r.value!);
-    if (until(r.value!)) return seen;
-  }
-  assert.fail(`condition not met in ${max} outputs`);
-}
-
-/** Whether a process is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('nats backend: lost nodes and actor restarts (nats-server + rlflow node processes)', { skip, timeout: 600_000 }, () => {
@@ -79,11 +50,11 @@ describe('nats backend: lost nodes and actor restarts (nats-server + rlflow node
     const { rt, backend, victim, log, onVictim } = await tickersWithVictim({ maxActorRestarts: 2 }, 'victim');
     try {
       await Promise.all([0, 1, 2].map((index) => backend.call({ group: 'tickers', index }, 'setOffset', [100])));
-      await pullUntil(rt, (t) => t.actor === onVictim && t.offset === 100);
+      await pullUntil(rt, (t) => t.actor === onVictim && t.offset === 100, 20_000);
       const before = (await backend.call({ group: 'tickers', index: onVictim }, 'pid', [])) as number;
       victim.child.kill('SIGKILL');
       const killedAt = Date.now();
-      const after = await pullUntil(rt, (t) => t.actor === onVictim && t.pid !== before);
+      const after = await pullUntil(rt, (t) => t.actor === onVictim && t.pid !== before, 20_000);
       const fresh = after.at(-1)!;
       assert.equal(fresh.offset, 100, 'the new actor got its state from a live peer');
       assert.equal(fresh.k, 0, 'a new process, counting from the start');
@@ -151,7 +122,7 @@ describe('nats backend: lost nodes and actor restarts (nats-server + rlflow node
       const where = backend.nodeOf({ group: 'tickers', index: 1 });
       const pid = (await backend.call({ group: 'tickers', index: 1 }, 'pid', [])) as number;
       process.kill(pid, 'SIGKILL');
-      await pullUntil(rt, (t) => t.actor === 1 && t.pid !== pid);
+      await pullUntil(rt, (t) => t.actor === 1 && t.pid !== pid, 20_000);
       assert.equal(backend.nodeOf({ group: 'tickers', index: 1 }), where, 'restarted on its own node');
       assert.equal(rt.metrics.get(FAULT_COUNTERS.restarts), 1);
       assert.deepEqual(backend.restarts(), { 'tickers[0]': 0, 'tickers[1]': 1 });
@@ -172,7 +143,7 @@ describe('nats backend: lost nodes and actor restarts (nats-server + rlflow node
       const pid = (await backend.call({ group: 'tickers', index: 0 }, 'pid', [])) as number;
       process.kill(pid, 'SIGSTOP');
       const stoppedAt = Date.now();
-      await pullUntil(rt, (t) => t.actor === 0 && t.pid !== pid);
+      await pullUntil(rt, (t) => t.actor === 0 && t.pid !== pid, 20_000);
       const waited = Date.now() - stoppedAt;
       assert.ok(waited < 2000 + 10_000, `detected and restarted in ${waited} ms`);
       assert.equal(rt.metrics.get(FAULT_COUNTERS.restarts), 1);

@@ -19,6 +19,7 @@ import { BrokenActor, DummyRolloutWorker, computeGradientsOnWorker } from '../fi
 import { Counter } from '../fixtures/counters.js';
 import { natsUnavailable, startLocalCluster, type LocalCluster } from '../fixtures/nats-cluster.js';
 import { runtimeSpecs } from '../property/runtime-specs.js';
+import { alive, eventually } from './helpers.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const skip = natsUnavailable();
@@ -28,16 +29,6 @@ function lineOf(marker: string): number {
   return lines.findIndex((l) => l.includes(marker) && !l.includes('lineOf(')) + 1;
 }
 
-/** Whether a process is alive. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Pids of the children of `pid` (POSIX ps). */
 function childrenOf(pid: number): number[] {
   return execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
@@ -45,14 +36,6 @@ function childrenOf(pid: number): number[] {
     .map((l) => l.trim().split(/\s+/).map(Number))
     .filter(([p, pp]) => pp === pid && p !== undefined && !Number.isNaN(p))
     .map(([p]) => p!);
-}
-
-async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('nats backend (nats-server + two rlflow node processes)', { skip, timeout: 600_000 }, () => {

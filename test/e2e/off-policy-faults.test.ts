@@ -13,23 +13,11 @@ import type { ReplayStats } from '../../src/rl/replay/index.js';
 import type { FarmBackend } from '../../src/runtime/farm-backend.js';
 import { run, type Runtime } from '../../src/runtime/runtime.js';
 import { assertProcessesGone, seededRandom } from './helpers.js';
+import { SMALL_APEX } from '../fixtures/small-configs.js';
 
 const CONFIGS: Record<string, Readonly<Record<string, unknown>>> = {
   dqn: { numWorkers: 2, hidden: [16], rolloutFragmentLength: 16, learningStarts: 200, bufferSize: 4000, trainBatchSize: 32, targetNetworkUpdateFreq: 200, timestepsPerIteration: 200 },
-  apex: {
-    numWorkers: 2,
-    numReplayBufferShards: 2,
-    hidden: [16],
-    rolloutFragmentLength: 20,
-    learningStarts: 200,
-    bufferSize: 4000,
-    trainBatchSize: 64,
-    learnerMinibatchSize: 32,
-    targetNetworkUpdateFreq: 256,
-    maxWeightSyncDelay: 40,
-    timestepsPerIteration: 400,
-    minIterTimeS: 0,
-  },
+  apex: SMALL_APEX,
 };
 
 async function start(algorithm: string, seed: number): Promise<Runtime<ResultDict>> {

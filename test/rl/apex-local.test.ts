@@ -14,21 +14,9 @@ import { apex, buildAlgorithmPlan } from '../../src/algorithms/index.js';
 import type { ResultDict } from '../../src/rl/ops/metrics.js';
 import type { ReplayStats } from '../../src/rl/replay/index.js';
 import { run, type RuntimeState } from '../../src/runtime/runtime.js';
+import { SMALL_APEX } from '../fixtures/small-configs.js';
 
-const base = {
-  numWorkers: 2,
-  numReplayBufferShards: 2,
-  hidden: [16],
-  rolloutFragmentLength: 20,
-  learningStarts: 200,
-  bufferSize: 4000,
-  trainBatchSize: 64,
-  learnerMinibatchSize: 32,
-  targetNetworkUpdateFreq: 256,
-  maxWeightSyncDelay: 40,
-  timestepsPerIteration: 400,
-  minIterTimeS: 0,
-};
+const base = SMALL_APEX;
 
 async function iterations(extra: Record<string, unknown>, n: number): Promise<{ results: ResultDict[]; shardsAdded: number[]; nodes: RuntimeState['nodes'] }> {
   const config = apex.config({ ...base, ...extra });

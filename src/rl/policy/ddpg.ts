@@ -140,13 +140,7 @@ export class DdpgPolicy extends QActorCriticBase {
     const o = this.obsDim;
     const d = this.actDim;
     const c = (x: number) => this.consts.get(x);
-    const obs = tf.tensor2d(t.obs, [n, o]);
-    const nextObs = tf.tensor2d(t.nextObs, [n, o]);
-    const actions = tf.tensor2d(t.actions, [n, d]);
-    const rewards = tf.tensor1d(t.rewards);
-    const bootstrap = new Float32Array(n);
-    for (let i = 0; i < n; i++) bootstrap[i] = t.notDone[i]! * t.discounts[i]!;
-    const w = this.rowWeights(t);
+    const { obs, nextObs, actions, rewards, notDoneDiscount, weights: w } = this.stepInputs(t);
 
     // TD targets.
     let aN: Tensor = mlpForward(tf, this.targetActorLayers!, nextObs, 'infer');
@@ -154,7 +148,7 @@ export class DdpgPolicy extends QActorCriticBase {
     const xN = this.criticInput(nextObs, aN);
     const qT = this.targetQ.map((q) => tf.reshape(mlpForward(tf, q, xN, 'infer'), [n]));
     const qMin = qT.length === 2 ? tf.minimum(qT[0]!, qT[1]!) : qT[0]!;
-    const y = tf.add(rewards, tf.mul(tf.tensor1d(bootstrap), qMin)) as Tensor1D;
+    const y = tf.add(rewards, tf.mul(notDoneDiscount, qMin)) as Tensor1D;
 
     // Critics.
     const x = this.criticInput(obs, actions);

@@ -11,7 +11,7 @@
  * Gradients are computed by hand (closed-form loss gradients at the network outputs, then mlp.ts's
  * backward pass), as the actor-critic policy does: no TF.js tape, a third of the kernels.
  */
-import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { createRng, deriveSeed } from '../../rng/index.js';
 import { SB, type Column, type SampleBatch } from '../data/sample-batch.js';
 import { DISCOUNTS, nStepTransitions } from '../replay/n-step.js';
@@ -197,6 +197,26 @@ export abstract class QActorCriticBase implements Pick<Policy, 'getWeights' | 's
     const disc = batch.columns[DISCOUNTS];
     const discounts = disc ? this.floats(this.column(batch, DISCOUNTS, 1)) : new Float32Array(n).fill(this.layout.gamma ** this.layout.nStep);
     return { n, obs, nextObs, actions, rewards, notDone, discounts, weights: w ? this.floats(w.subarray(0, n)) : undefined };
+  }
+
+  /**
+   * A step's transitions as tensors (call inside a tidy): observations, next observations and actions
+   * as [n, ·], rewards, the bootstrap factor (1 − done)·γ^m per row (folded in JS: one upload instead of
+   * two and a kernel) and the TD-error row weights.
+   */
+  protected stepInputs(t: Transitions): { obs: Tensor2D; nextObs: Tensor2D; actions: Tensor2D; rewards: Tensor1D; notDoneDiscount: Tensor1D; weights: Tensor } {
+    const tf = this.tf;
+    const n = t.n;
+    const bootstrap = new Float32Array(n);
+    for (let i = 0; i < n; i++) bootstrap[i] = t.notDone[i]! * t.discounts[i]!;
+    return {
+      obs: tf.tensor2d(t.obs, [n, this.obsDim]),
+      nextObs: tf.tensor2d(t.nextObs, [n, this.obsDim]),
+      actions: tf.tensor2d(t.actions, [n, this.actDim]),
+      rewards: tf.tensor1d(t.rewards),
+      notDoneDiscount: tf.tensor1d(bootstrap),
+      weights: this.rowWeights(t),
+    };
   }
 
   /** Per-row TD-error weights / n as a tensor [n] (importance weights when replay is prioritized). */

@@ -187,15 +187,7 @@ export class SacPolicy extends QActorCriticBase {
     const d = this.actDim;
     const alpha = this.alpha;
     const c = (x: number) => this.consts.get(x);
-    const obs = tf.tensor2d(t.obs, [n, o]);
-    const nextObs = tf.tensor2d(t.nextObs, [n, o]);
-    const actions = tf.tensor2d(t.actions, [n, d]);
-    const rewards = tf.tensor1d(t.rewards);
-    // (1 − done)·γ^m per row, folded in JS: one upload instead of two and a kernel.
-    const bootstrap = new Float32Array(n);
-    for (let i = 0; i < n; i++) bootstrap[i] = t.notDone[i]! * t.discounts[i]!;
-    const notDoneDiscount = tf.tensor1d(bootstrap);
-    const w = this.rowWeights(t);
+    const { obs, nextObs, actions, rewards, notDoneDiscount, weights: w } = this.stepInputs(t);
     const twin = this.q.length === 2;
 
     // TD targets from the target critics (no gradient flows here).
