@@ -54,7 +54,7 @@ export { BATCH_INDEXES, ColumnarRingBuffer, DISCOUNTS, MinSegmentTree, ReplayAct
 export type { PrioritizedState, PriorityUpdate, ReplayBufferOptions, ReplayBuffersConfig, ReplayBuffersState, ReplayStats, RingBufferState } from './replay/index.js';
 
 // Policies on TensorFlow.js (docs/policies.md).
-export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig, SacPolicyConfig } from './policy/types.js';
+export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, OffPolicyActorCriticConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig, SacPolicyConfig } from './policy/types.js';
 export { createPolicy } from './policy/create-policy.js';
 export { QPolicy, createQPolicy } from './policy/q-policy.js';
 export { epsilonAt } from './policy/exploration.js';

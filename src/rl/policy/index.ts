@@ -2,7 +2,7 @@
  * Policies on TensorFlow.js: the backend loader, MLP layers, action distributions, the actor-critic
  * policy with PG / A2C / PPO losses, minibatch SGD, and the off-policy SAC and DDPG/TD3 policies. See docs/policies.md.
  */
-export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig, SacPolicyConfig } from './types.js';
+export type { ActionBatch, AnyPolicyConfig, DdpgPolicyConfig, LearnerStats, LossConfig, OffPolicyActorCriticConfig, Policy, PolicyConfig, PolicyState, QPolicyConfig, SacPolicyConfig } from './types.js';
 export { isQPolicyConfig } from './types.js';
 export { backendInfo, getTf, loadTf } from './tf-backend.js';
 export type { BackendChoice, BackendInfo, LoadTfOptions, Tf, TfDevice } from './tf-backend.js';

@@ -137,21 +137,25 @@ export interface Policy {
   updateTarget?(tau?: number): void;
 }
 
-/** The SAC policy (sac.ts): squashed-Gaussian (Box) or categorical (Discrete) actor, twin Q critics. */
-export interface SacPolicyConfig {
-  readonly kind: 'sac';
+/** What SAC's and DDPG/TD3's policy configs share: actor and critic networks, their optimizers, targets. */
+export interface OffPolicyActorCriticConfig {
   readonly actorHidden: readonly number[];
   readonly criticHidden: readonly number[];
   readonly activation: 'tanh' | 'relu';
   readonly actorLr: number;
   readonly criticLr: number;
-  /** Learning rate of log α (automatic entropy tuning). */
-  readonly entropyLr: number;
   /** Discount; the TD target uses γ^nStep (the replay's n-step transitions sum the rewards). */
   readonly gamma: number;
   readonly nStep: number;
-  /** Polyak coefficient of the target critics. */
+  /** Polyak coefficient of the target networks. */
   readonly tau: number;
+}
+
+/** The SAC policy (sac.ts): squashed-Gaussian (Box) or categorical (Discrete) actor, twin Q critics. */
+export interface SacPolicyConfig extends OffPolicyActorCriticConfig {
+  readonly kind: 'sac';
+  /** Learning rate of log α (automatic entropy tuning). */
+  readonly entropyLr: number;
   /** Two critics and the minimum of their targets (clipped double Q). */
   readonly twinQ: boolean;
   readonly initialAlpha: number;
@@ -160,16 +164,8 @@ export interface SacPolicyConfig {
 }
 
 /** The DDPG / TD3 policy (ddpg.ts): deterministic tanh actor, one or two critics, exploration noise. */
-export interface DdpgPolicyConfig {
+export interface DdpgPolicyConfig extends OffPolicyActorCriticConfig {
   readonly kind: 'ddpg';
-  readonly actorHidden: readonly number[];
-  readonly criticHidden: readonly number[];
-  readonly activation: 'tanh' | 'relu';
-  readonly actorLr: number;
-  readonly criticLr: number;
-  readonly gamma: number;
-  readonly nStep: number;
-  readonly tau: number;
   readonly twinQ: boolean;
   /** Actor updates every `policyDelay` critic updates (TD3: 2). */
   readonly policyDelay: number;

@@ -17,15 +17,7 @@ import {
   type SampleBatch,
 } from '../../../src/rl/data/index.js';
 import { createRng } from '../../../src/rng/index.js';
-
-function approx(actual: ArrayLike<number>, expected: readonly number[], tol = 1e-5, what = 'values'): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${what}[${i}]: got ${a}, expected ${e}`);
-  }
-}
+import { approx } from '../../fixtures/approx.js';
 
 interface Rows {
   rewards: number[];

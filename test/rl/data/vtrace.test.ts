@@ -8,15 +8,7 @@ import { describe, test } from 'node:test';
 import { SB, SampleBatchError, concatSamples, createSampleBatch, postprocessAdvantages, segmentEnds, type SampleBatch } from '../../../src/rl/data/index.js';
 import { vtrace } from '../../../src/rl/data/vtrace.js';
 import { createRng } from '../../../src/rng/index.js';
-
-function approx(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, what = 'values'): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${what}[${i}]: got ${a}, expected ${e}`);
-  }
-}
+import { approx } from '../../fixtures/approx.js';
 
 interface Rows {
   rewards: number[];
